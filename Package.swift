@@ -1,0 +1,80 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "provider-health-exporter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "provider-health-exporter", targets: ["provider-health-exporter"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    ],
+    targets: [
+        // Pure value code: results, window, score, breaker, status rules, rollup. No I/O.
+        .target(name: "HealthCore"),
+        // Pure exposition encoding: Prometheus text 0.0.4 and OpenMetrics 1.0.
+        .target(name: "Exposition"),
+        // YAML configuration (strict keys, line numbers) and environment discovery.
+        .target(
+            name: "ExporterConfig",
+            dependencies: ["HealthCore", .product(name: "Yams", package: "Yams")]
+        ),
+        // One prober per provider kind, over URLSession with a hard deadline.
+        .target(
+            name: "Probing",
+            dependencies: ["HealthCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Simulated LLM providers on loopback: the demo, and the tests' fake providers.
+        .target(
+            name: "ProviderSimulator",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Small SwiftNIO HTTP/1.1 server with a router.
+        .target(
+            name: "ExporterServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Wiring: state store, scheduler, aggregator, snapshot rendering, services.
+        .target(
+            name: "Exporter",
+            dependencies: [
+                "HealthCore", "Exposition", "ExporterConfig", "Probing", "ProviderSimulator", "ExporterServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "provider-health-exporter",
+            dependencies: [
+                "Exporter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore"]),
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
+        .testTarget(
+            name: "ExporterConfigTests",
+            dependencies: ["ExporterConfig"],
+            resources: [.copy("testdata")]
+        ),
+        .testTarget(name: "ProbingTests", dependencies: ["Probing", "ProviderSimulator"]),
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// ExporterConfig module.

@@ -1,0 +1,149 @@
+/// The configuration as plain values. Parsing (YAML, environment) lives in ExporterConfig.
+
+/// The API family a provider speaks. OpenAI-compatible providers (Groq, Together, Mistral, DeepSeek,
+/// Nvidia NIM, DashScope compatible mode, …) are `.openai` with their own base URL.
+public enum ProviderKind: String, Sendable, CaseIterable, Codable, Hashable {
+    case openai
+    case openrouter
+    case anthropic
+    case gemini
+    case ollama
+    case huggingface
+}
+
+/// A secret value. Its descriptions never show the value.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, Codable {
+    public let value: String
+    public init(_ value: String) { self.value = value }
+    public var description: String { "<secret>" }
+    public var debugDescription: String { "<secret>" }
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode("<secret>")
+    }
+    public init(from decoder: Decoder) throws {
+        value = try decoder.singleValueContainer().decode(String.self)
+    }
+}
+
+/// Where a provider's API key comes from.
+public enum APIKeySource: Sendable, Hashable {
+    case none
+    case environment(String)
+    case file(String)
+    /// Inline in the config file; allowed, discouraged.
+    case inline(Secret)
+}
+
+public struct ModelSettings: Sendable, Hashable {
+    public var name: String
+    /// max_tokens for the completion probe; reasoning models need more than 1.
+    public var maxTokens: Int
+    public init(name: String, maxTokens: Int = 1) {
+        self.name = name
+        self.maxTokens = maxTokens
+    }
+}
+
+/// Thresholds that turn numbers into a status.
+public struct StatusThresholds: Sendable, Hashable {
+    /// Error rate above which a provider is degraded.
+    public var errorRate: Double = 0.05
+    /// p95 latency (seconds) above which a provider is degraded.
+    public var p95LatencySeconds: Double = 1.0
+    /// Remaining rate-limit ratio below which a provider is rate_limited.
+    public var rateLimitRemainingRatio: Double = 0.10
+    public init() {}
+}
+
+/// Weights and bounds of the composite health score.
+public struct ScoreSettings: Sendable, Hashable {
+    public var availabilityWeight: Double = 0.4
+    public var errorRateWeight: Double = 0.3
+    public var latencyWeight: Double = 0.3
+    /// Latency score is 1 at or below this (seconds).
+    public var latencyGoodSeconds: Double = 2
+    /// Latency score is 0 at or above this (seconds).
+    public var latencyBadSeconds: Double = 10
+    public init() {}
+}
+
+public struct BreakerSettings: Sendable, Hashable {
+    /// Consecutive failures that open the breaker.
+    public var failureThreshold: Int = 5
+    /// Seconds an open breaker waits before half-open.
+    public var openSeconds: Double = 60
+    /// Consecutive successes in half-open that close it.
+    public var successThreshold: Int = 3
+    public init() {}
+}
+
+public struct ProviderSettings: Sendable, Hashable {
+    public var name: String
+    public var kind: ProviderKind
+    public var baseURL: String
+    public var apiKey: APIKeySource
+    /// Extra headers sent with every probe (e.g. OpenRouter's HTTP-Referer, X-Title).
+    public var headers: [String: String]
+    public var models: [ModelSettings]
+    /// Seconds between probes.
+    public var intervalSeconds: Double
+    /// Hard deadline per probe request, seconds.
+    public var timeoutSeconds: Double
+    /// Probe start is delayed by a random 0...jitter seconds each cycle.
+    public var jitterSeconds: Double
+    /// Opt-in: a minimal completion per model (costs a little).
+    public var completionProbe: Bool
+    /// Probe budget: at most this many probe requests per hour.
+    public var maxProbesPerHour: Int
+    public var thresholds: StatusThresholds
+    public var breaker: BreakerSettings
+
+    public init(
+        name: String, kind: ProviderKind, baseURL: String, apiKey: APIKeySource = .none,
+        headers: [String: String] = [:], models: [ModelSettings] = [], intervalSeconds: Double = 60,
+        timeoutSeconds: Double = 10, jitterSeconds: Double = 5, completionProbe: Bool = false,
+        maxProbesPerHour: Int = 600, thresholds: StatusThresholds = StatusThresholds(),
+        breaker: BreakerSettings = BreakerSettings()
+    ) {
+        self.name = name
+        self.kind = kind
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.headers = headers
+        self.models = models
+        self.intervalSeconds = intervalSeconds
+        self.timeoutSeconds = timeoutSeconds
+        self.jitterSeconds = jitterSeconds
+        self.completionProbe = completionProbe
+        self.maxProbesPerHour = maxProbesPerHour
+        self.thresholds = thresholds
+        self.breaker = breaker
+    }
+
+    /// The model names results are recorded under (`*` when none are configured).
+    public var modelNames: [String] { models.isEmpty ? [wholeAPIModelName] : models.map(\.name) }
+}
+
+public struct GlobalSettings: Sendable, Hashable {
+    /// Seconds between aggregation cycles.
+    public var aggregationIntervalSeconds: Double = 30
+    /// Sliding window length, seconds.
+    public var windowSeconds: Double = 300
+    /// Histogram buckets (seconds) for response times.
+    public var latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]
+    /// Whether the per-model histogram is exported.
+    public var modelHistograms: Bool = true
+    /// At most this many probe requests in flight across all providers.
+    public var probeConcurrency: Int = 64
+    public init() {}
+}
+
+public struct ExporterConfiguration: Sendable, Hashable {
+    public var global: GlobalSettings
+    public var providers: [ProviderSettings]
+    public init(global: GlobalSettings = GlobalSettings(), providers: [ProviderSettings] = []) {
+        self.global = global
+        self.providers = providers
+    }
+}

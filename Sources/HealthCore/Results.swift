@@ -1,0 +1,150 @@
+/// Where a result came from: the exporter's own probe, or a gateway's real traffic.
+public enum ResultSource: String, Sendable, CaseIterable, Codable, Hashable {
+    case probe
+    case traffic
+}
+
+/// Why a probe or a real request failed. The raw values are the `reason` label values.
+public enum FailureReason: String, Sendable, CaseIterable, Codable, Hashable {
+    case timeout
+    case connect
+    case dns
+    case tls
+    /// HTTP 401 or 403: the key is wrong or revoked.
+    case auth
+    /// HTTP 429 (or 402, out of credit): slow down.
+    case rateLimited = "rate_limited"
+    case http4xx = "http_4xx"
+    case http5xx = "http_5xx"
+    /// The provider answered, but not with something we could use.
+    case badResponse = "bad_response"
+    /// The provider answered, but the model is not in its model list.
+    case modelMissing = "model_missing"
+
+    /// The reason an HTTP status code stands for, or nil for a 2xx/3xx.
+    public static func forHTTPStatus(_ status: Int) -> FailureReason? {
+        switch status {
+        case 200..<400: return nil
+        case 401, 403: return .auth
+        case 402, 429: return .rateLimited
+        case 400..<500: return .http4xx
+        case 500..<600: return .http5xx
+        default: return .badResponse
+        }
+    }
+}
+
+/// Rate-limit state as reported by a provider's response headers (or body, for Gemini).
+public struct RateLimitSnapshot: Sendable, Equatable, Codable {
+    public var requestsRemaining: Double?
+    public var requestsLimit: Double?
+    public var tokensRemaining: Double?
+    public var tokensLimit: Double?
+    /// Seconds until the request budget resets, when the provider says.
+    public var requestsResetSeconds: Double?
+    /// Seconds until the token budget resets, when the provider says.
+    public var tokensResetSeconds: Double?
+    /// Seconds the provider asked us to wait (retry-after, Gemini retryDelay).
+    public var retryAfterSeconds: Double?
+
+    public init(
+        requestsRemaining: Double? = nil, requestsLimit: Double? = nil,
+        tokensRemaining: Double? = nil, tokensLimit: Double? = nil,
+        requestsResetSeconds: Double? = nil, tokensResetSeconds: Double? = nil,
+        retryAfterSeconds: Double? = nil
+    ) {
+        self.requestsRemaining = requestsRemaining
+        self.requestsLimit = requestsLimit
+        self.tokensRemaining = tokensRemaining
+        self.tokensLimit = tokensLimit
+        self.requestsResetSeconds = requestsResetSeconds
+        self.tokensResetSeconds = tokensResetSeconds
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var isEmpty: Bool { self == RateLimitSnapshot() }
+
+    /// remaining / limit for requests, clamped to 0...1; nil when either is unknown.
+    public var requestsRemainingRatio: Double? { Self.ratio(requestsRemaining, requestsLimit) }
+    /// remaining / limit for tokens, clamped to 0...1; nil when either is unknown.
+    public var tokensRemainingRatio: Double? { Self.ratio(tokensRemaining, tokensLimit) }
+
+    /// The lowest known remaining ratio, nil when none is known.
+    public var lowestRemainingRatio: Double? {
+        [requestsRemainingRatio, tokensRemainingRatio].compactMap { $0 }.min()
+    }
+
+    static func ratio(_ remaining: Double?, _ limit: Double?) -> Double? {
+        guard let remaining, let limit, limit > 0 else { return nil }
+        return min(1, max(0, remaining / limit))
+    }
+}
+
+/// One observation for one model: the unit everything is aggregated from.
+public struct ModelResult: Sendable, Equatable, Codable {
+    public var provider: String
+    public var model: String
+    public var success: Bool
+    public var reason: FailureReason?
+    public var latencySeconds: Double
+    public var statusCode: Int?
+    public var source: ResultSource
+    /// Unix time, seconds.
+    public var timestamp: Double
+    /// Short human-readable error. Never contains a secret.
+    public var error: String?
+
+    public init(
+        provider: String, model: String, success: Bool, reason: FailureReason? = nil,
+        latencySeconds: Double, statusCode: Int? = nil, source: ResultSource = .probe,
+        timestamp: Double, error: String? = nil
+    ) {
+        self.provider = provider
+        self.model = model
+        self.success = success
+        self.reason = success ? nil : (reason ?? .badResponse)
+        self.latencySeconds = latencySeconds
+        self.statusCode = statusCode
+        self.source = source
+        self.timestamp = timestamp
+        self.error = error
+    }
+}
+
+/// What one probe of one provider produced: the per-model results plus what the request said about
+/// the provider itself (for the breaker, the rate-limit gauges and the probe budget).
+public struct ProbeOutcome: Sendable, Equatable {
+    public var provider: String
+    /// Per-model results; for a provider without configured models, one result for the model `*`.
+    public var results: [ModelResult]
+    /// Whether the provider answered properly (feeds the circuit breaker).
+    public var providerReachable: Bool
+    /// Failure of the provider-level request, if any.
+    public var reason: FailureReason?
+    public var statusCode: Int?
+    public var rateLimit: RateLimitSnapshot?
+    /// HTTP requests this probe sent (they spend the provider's quota).
+    public var requestsSent: Int
+    /// Unix time the probe started.
+    public var timestamp: Double
+    public var error: String?
+
+    public init(
+        provider: String, results: [ModelResult], providerReachable: Bool, reason: FailureReason? = nil,
+        statusCode: Int? = nil, rateLimit: RateLimitSnapshot? = nil, requestsSent: Int, timestamp: Double,
+        error: String? = nil
+    ) {
+        self.provider = provider
+        self.results = results
+        self.providerReachable = providerReachable
+        self.reason = reason
+        self.statusCode = statusCode
+        self.rateLimit = rateLimit
+        self.requestsSent = requestsSent
+        self.timestamp = timestamp
+        self.error = error
+    }
+}
+
+/// The model name used for a provider monitored without a model list: its API as a whole.
+public let wholeAPIModelName = "*"

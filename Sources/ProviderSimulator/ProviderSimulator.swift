@@ -1,0 +1,1 @@
+// ProviderSimulator module.

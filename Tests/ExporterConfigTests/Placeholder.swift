@@ -1,0 +1,5 @@
+import Testing
+
+@Test func exporterConfigBuilds() {
+    #expect(Bool(true))
+}

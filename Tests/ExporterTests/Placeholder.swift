@@ -1,0 +1,5 @@
+import Testing
+
+@Test func exporterBuilds() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Test func expositionBuilds() {
+    #expect(Bool(true))
+}

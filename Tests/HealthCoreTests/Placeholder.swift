@@ -1,0 +1,5 @@
+import Testing
+
+@Test func healthCoreBuilds() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Test func probingBuilds() {
+    #expect(Bool(true))
+}
