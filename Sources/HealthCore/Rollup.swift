@@ -1,0 +1,170 @@
+/// One model's values over the window.
+public struct ModelRollup: Sendable, Equatable, Codable {
+    public var name: String
+    /// Its latest result in the window succeeded.
+    public var available: Bool
+    public var errorRate: Double
+    public var results: Int
+    public var p50LatencySeconds: Double?
+    public var p95LatencySeconds: Double?
+    public var lastResultTimestamp: Double?
+    public var lastFailure: FailureReason?
+}
+
+/// One provider's values over the window: everything /metrics and the API show.
+public struct ProviderRollup: Sendable, Equatable {
+    public var provider: String
+    public var available: Bool
+    public var modelsAvailable: Int
+    public var modelsTotal: Int
+    public var errorRate: Double
+    public var results: Int
+    public var failures: Int
+    /// Quantiles over every result in the window (as the histogram sees them).
+    public var p50LatencySeconds: Double?
+    public var p95LatencySeconds: Double?
+    public var p99LatencySeconds: Double?
+    public var latencyScore: Double
+    public var healthScore: Double
+    public var status: ProviderStatus
+    public var breakerState: CircuitBreaker.State
+    public var consecutiveFailures: Int
+    public var rateLimit: RateLimitSnapshot?
+    public var latestFailure: FailureReason?
+    public var models: [ModelRollup]
+}
+
+/// Nearest-rank quantile of an ascending array.
+public func quantile(_ q: Double, ofSorted values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let rank = Int((q * Double(values.count)).rounded(.up)) - 1
+    return values[min(values.count - 1, max(0, rank))]
+}
+
+/// Rolls a provider's window up into its rollup. Pure: the caller expires the window first.
+///
+/// - configuredModels: the models the provider is configured with (`*` for the whole API); models seen
+///   only in traffic are reported too, after the configured ones.
+/// - rateLimit: the last rate-limit snapshot, if it is recent enough to count.
+public func rollUp(
+    provider: String, window: ResultWindow, configuredModels: [String], breaker: CircuitBreaker, now: Double,
+    rateLimit: RateLimitSnapshot?, score: ScoreSettings, thresholds: StatusThresholds
+) -> ProviderRollup {
+    struct Tally {
+        var results = 0
+        var failures = 0
+        var latestTimestamp = -Double.infinity
+        var latestSuccess = false
+        var latestFailure: FailureReason?
+        var latencies: [Double] = []
+    }
+    var perModel = [Tally](repeating: Tally(), count: window.models.count)
+    var all: [Double] = []
+    all.reserveCapacity(window.count)
+    var successLatencies: [Double] = []
+    var failures = 0
+    var latestFailure: FailureReason?
+    var latestTimestamp = -Double.infinity
+
+    for entry in window.entries {
+        let m = Int(entry.modelIndex)
+        perModel[m].results += 1
+        perModel[m].latencies.append(entry.latencySeconds)
+        if entry.timestamp >= perModel[m].latestTimestamp {
+            perModel[m].latestTimestamp = entry.timestamp
+            perModel[m].latestSuccess = entry.success
+            perModel[m].latestFailure = entry.reason
+        }
+        if !entry.success {
+            perModel[m].failures += 1
+            failures += 1
+        } else {
+            successLatencies.append(entry.latencySeconds)
+        }
+        if entry.timestamp >= latestTimestamp {
+            latestTimestamp = entry.timestamp
+            latestFailure = entry.reason
+        }
+        all.append(entry.latencySeconds)
+    }
+
+    // Configured models first, in configuration order; then models only traffic has reported.
+    var order: [String] = configuredModels
+    let configured = Set(configuredModels)
+    order += window.models.filter { !configured.contains($0) }
+
+    var models: [ModelRollup] = []
+    models.reserveCapacity(order.count)
+    for name in order {
+        guard let index = window.existingIndex(ofModel: name) else {
+            models.append(ModelRollup(name: name, available: false, errorRate: 0, results: 0))
+            continue
+        }
+        var tally = perModel[Int(index)]
+        tally.latencies.sort()
+        models.append(
+            ModelRollup(
+                name: name,
+                available: tally.results > 0 && tally.latestSuccess,
+                errorRate: tally.results > 0 ? Double(tally.failures) / Double(tally.results) : 0,
+                results: tally.results,
+                p50LatencySeconds: quantile(0.5, ofSorted: tally.latencies),
+                p95LatencySeconds: quantile(0.95, ofSorted: tally.latencies),
+                lastResultTimestamp: tally.results > 0 ? tally.latestTimestamp : nil,
+                lastFailure: tally.latestFailure))
+    }
+
+    all.sort()
+    successLatencies.sort()
+    let modelsAvailable = models.count(where: \.available)
+    let errorRate = all.isEmpty ? 0 : Double(failures) / Double(all.count)
+    // The latency score looks at successful results: a fast "connection refused" is not good latency.
+    let latency = quantile(0.95, ofSorted: successLatencies).map { latencyScore(latencySeconds: $0, settings: score) } ?? 0
+    let available = modelsAvailable > 0
+    let breakerState = breaker.state(at: now)
+    let p95 = quantile(0.95, ofSorted: all)
+    let status = evaluateStatus(
+        StatusInputs(
+            available: available, breaker: breakerState, errorRate: errorRate, p95LatencySeconds: p95,
+            latestFailure: latestFailure, lowestRemainingRatio: rateLimit?.lowestRemainingRatio),
+        thresholds: thresholds)
+
+    return ProviderRollup(
+        provider: provider, available: available, modelsAvailable: modelsAvailable, modelsTotal: models.count,
+        errorRate: errorRate, results: all.count, failures: failures,
+        p50LatencySeconds: quantile(0.5, ofSorted: all), p95LatencySeconds: p95,
+        p99LatencySeconds: quantile(0.99, ofSorted: all), latencyScore: latency,
+        healthScore: healthScore(
+            availability: available ? 1 : 0, errorRate: errorRate, latencyScore: latency, settings: score),
+        status: status, breakerState: breakerState, consecutiveFailures: breaker.consecutiveFailures,
+        rateLimit: rateLimit, latestFailure: latestFailure, models: models)
+}
+
+/// The best provider: the healthy one with the highest score (ties: lower p95, then name).
+public struct BestProviderChoice: Sendable, Equatable {
+    public var best: String?
+    public var reason: String
+    /// The other healthy providers, best first.
+    public var alternatives: [String]
+}
+
+public func chooseBestProvider(_ rollups: [ProviderRollup]) -> BestProviderChoice {
+    let healthy = rollups.filter { $0.status == .healthy }.sorted { a, b in
+        if a.healthScore != b.healthScore { return a.healthScore > b.healthScore }
+        let pa = a.p95LatencySeconds ?? .infinity
+        let pb = b.p95LatencySeconds ?? .infinity
+        if pa != pb { return pa < pb }
+        return a.provider < b.provider
+    }
+    guard let first = healthy.first else {
+        return BestProviderChoice(
+            best: nil, reason: rollups.isEmpty ? "no providers configured" : "no provider is healthy",
+            alternatives: [])
+    }
+    let score = (first.healthScore * 1000).rounded() / 1000
+    let reason =
+        healthy.count == 1
+        ? "the only healthy provider (score \(score))"
+        : "highest health score (\(score)) of \(healthy.count) healthy providers"
+    return BestProviderChoice(best: first.provider, reason: reason, alternatives: healthy.dropFirst().map(\.provider))
+}

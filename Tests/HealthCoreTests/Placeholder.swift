@@ -1,5 +1,0 @@
-import Testing
-
-@Test func healthCoreBuilds() {
-    #expect(Bool(true))
-}
