@@ -1,1 +1,0 @@
-// ExporterServer module.
