@@ -1,1 +1,115 @@
-print("provider-health-exporter")
+import ArgumentParser
+import Exporter
+import ExporterConfig
+import Foundation
+import HealthCore
+import Logging
+
+/// Only wiring: flags → ExporterOptions → ExporterApplication.
+@main
+struct ProviderHealthExporter: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provider-health-exporter",
+        abstract: "Watches the health of LLM API providers and exports it to Prometheus.",
+        version: ExporterVersion.version)
+
+    @Option(name: .customLong("config.file"), help: "YAML configuration file. Without it, providers are discovered from the environment.")
+    var configFile: String?
+
+    @Flag(name: .customLong("config.check"), help: "Validate the configuration, print every problem and exit (non-zero when invalid).")
+    var configCheck = false
+
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on for HTTP requests.")
+    var listenAddress = "0.0.0.0:9464"
+
+    @Flag(name: .customLong("demo"), help: "Monitor built-in simulated providers on loopback (no API keys needed).")
+    var demo = false
+
+    @Option(name: .customLong("demo.providers"), help: "Number of simulated providers (default: one per behaviour, 6).")
+    var demoProviders: Int?
+
+    @Option(name: .customLong("demo.models"), help: "Models per simulated provider (default 3).")
+    var demoModels: Int?
+
+    @Option(name: .customLong("aggregation.interval"), help: "Time between aggregation cycles, e.g. 30s.")
+    var aggregationInterval: String?
+
+    @Option(name: .customLong("namespace"), help: "Prefix for every metric name.")
+    var namespace: String?
+
+    @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
+    var logLevel = "info"
+
+    @Option(name: .customLong("log.format"), help: "logfmt or json.")
+    var logFormat = "logfmt"
+
+    func validate() throws {
+        if let aggregationInterval, (parseDuration(aggregationInterval) ?? 0) <= 0 {
+            throw ValidationError("--aggregation.interval \"\(aggregationInterval)\" is not a positive duration such as 30s")
+        }
+        if let demoProviders, demoProviders < 1 { throw ValidationError("--demo.providers must be at least 1") }
+        if let demoModels, demoModels < 1 { throw ValidationError("--demo.models must be at least 1") }
+        if LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log.format must be logfmt or json") }
+        if Self.level(logLevel) == nil { throw ValidationError("--log.level must be debug, info, warn or error") }
+        if let namespace, !namespace.isEmpty,
+            namespace.first!.isNumber || !namespace.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        {
+            throw ValidationError("--namespace \"\(namespace)\" is not a valid metric name prefix ([a-zA-Z_][a-zA-Z0-9_]*)")
+        }
+    }
+
+    static func level(_ text: String) -> Logger.Level? {
+        switch text.lowercased() {
+        case "debug": return .debug
+        case "info": return .info
+        case "warn", "warning": return .warning
+        case "error": return .error
+        default: return nil
+        }
+    }
+
+    func run() async throws {
+        if configCheck {
+            guard let configFile else {
+                print("--config.check needs --config.file")
+                throw ExitCode(2)
+            }
+            do {
+                let config = try loadConfiguration(path: configFile)
+                print("\(configFile): OK, \(config.providers.count) provider(s)")
+                return
+            } catch {
+                for problem in error.errors { print(problem) }
+                throw ExitCode(1)
+            }
+        }
+
+        let level = Self.level(logLevel) ?? .info
+        let format = LogFormat(rawValue: logFormat) ?? .logfmt
+        LoggingSystem.bootstrap { StructuredLogHandler(label: $0, level: level, format: format) }
+        let logger = Logger(label: "provider-health-exporter")
+
+        var options = ExporterOptions()
+        options.configFile = configFile
+        options.listenAddress = listenAddress
+        options.demo = demo
+        options.demoProviders = demoProviders
+        options.demoModels = demoModels
+        options.aggregationIntervalSeconds = aggregationInterval.flatMap(parseDuration)
+        options.namespace = namespace
+        options.logLevel = level
+        options.logFormat = format
+
+        let app: ExporterApplication
+        do {
+            app = try await ExporterApplication.start(options, logger: logger)
+        } catch let error as ConfigErrors {
+            for problem in error.errors { logger.error("invalid configuration", metadata: ["problem": "\(problem)"]) }
+            throw ExitCode(1)
+        } catch {
+            logger.error("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        try await app.run()
+    }
+}

@@ -1,0 +1,189 @@
+import ExporterConfig
+import ExporterServer
+import Foundation
+import HealthCore
+import Logging
+import NIOCore
+import NIOPosix
+import Probing
+import ProviderSimulator
+import ServiceLifecycle
+import UnixSignals
+
+/// Everything the command line decides.
+public struct ExporterOptions: Sendable {
+    public var configFile: String?
+    public var listenAddress = "0.0.0.0:9464"
+    public var demo = false
+    public var demoProviders: Int?
+    public var demoModels: Int?
+    public var aggregationIntervalSeconds: Double?
+    public var namespace: String?
+    public var logLevel: Logger.Level = .info
+    public var logFormat: LogFormat = .logfmt
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
+    public init() {}
+}
+
+public enum ExporterVersion {
+    public static let version = "0.1.0"
+    public static let revision = "unknown"
+}
+
+public struct StartupError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The running exporter's parts, wired together. `run()` serves until SIGTERM/SIGINT; SIGHUP reloads.
+public final class ExporterApplication: Sendable {
+    public let options: ExporterOptions
+    public let store: HealthStore
+    public let aggregator: Aggregator
+    public let scheduler: ProbeScheduler
+    public let server: HTTPServer
+    public let reloadStatus: ReloadStatus
+    let simulator: ProviderSimulatorServer?
+    let logger: Logger
+
+    /// The port the HTTP server listens on (useful with port 0).
+    public var port: Int { server.localPort }
+
+    /// Loads the configuration, starts the demo providers and the HTTP server. Probing and aggregation
+    /// start with `run()`.
+    public static func start(_ options: ExporterOptions, logger: Logger) async throws -> ExporterApplication {
+        var simulator: ProviderSimulatorServer?
+        var configuration: ExporterConfiguration
+        if options.demo {
+            var global = GlobalSettings()
+            if let interval = options.aggregationIntervalSeconds { global.aggregationIntervalSeconds = interval }
+            let simulated = Demo.simulatedProviders(providers: options.demoProviders, models: options.demoModels)
+            let sim = try await ProviderSimulatorServer.start(providers: simulated)
+            simulator = sim
+            configuration = Demo.configuration(
+                simulated: simulated, server: sim, downURL: "http://127.0.0.1:\(try await closedPort())/v1", global: global)
+            logger.info("demo providers started", metadata: ["providers": "\(simulated.count)", "port": "\(sim.port)"])
+        } else {
+            configuration = try loadConfiguration(options)
+            if configuration.providers.isEmpty {
+                logger.warning("no providers configured: pass --config.file, set provider API keys in the environment, or try --demo")
+            }
+        }
+        if let interval = options.aggregationIntervalSeconds { configuration.global.aggregationIntervalSeconds = interval }
+
+        let store = HealthStore(configuration: configuration)
+        let reloadStatus = ReloadStatus()
+        let aggregator = Aggregator(
+            store: store, renderer: MetricsRenderer(namespace: options.namespace), reloadStatus: reloadStatus,
+            version: ExporterVersion.version, revision: ExporterVersion.revision, logger: logger)
+        let scheduler = ProbeScheduler(
+            store: store, client: HTTPProbeClient(), environment: options.environment, logger: logger)
+        let (host, port) = try parseListenAddress(options.listenAddress)
+        let server = try await HTTPServer.start(
+            configuration: .init(host: host, port: port), router: ExporterRoutes.router(holder: aggregator.holder), logger: logger)
+        logger.info(
+            "listening",
+            metadata: ["address": "\(host):\(server.localPort)", "providers": "\(configuration.providers.count)"])
+        return ExporterApplication(
+            options: options, store: store, aggregator: aggregator, scheduler: scheduler, server: server,
+            reloadStatus: reloadStatus, simulator: simulator, logger: logger)
+    }
+
+    private init(
+        options: ExporterOptions, store: HealthStore, aggregator: Aggregator, scheduler: ProbeScheduler,
+        server: HTTPServer, reloadStatus: ReloadStatus, simulator: ProviderSimulatorServer?, logger: Logger
+    ) {
+        self.options = options
+        self.store = store
+        self.aggregator = aggregator
+        self.scheduler = scheduler
+        self.server = server
+        self.reloadStatus = reloadStatus
+        self.simulator = simulator
+        self.logger = logger
+    }
+
+    /// Serves until SIGTERM or SIGINT (graceful: in-flight probes are cancelled), reloading on SIGHUP.
+    public func run() async throws {
+        let interval = store.configuration.global.aggregationIntervalSeconds
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: HTTPServerService(server: server)),
+                    .init(service: scheduler),
+                    .init(service: AggregatorService(aggregator: aggregator, interval: .milliseconds(Int64(interval * 1000)))),
+                    .init(service: ReloadOnHangup(application: self)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        try? await simulator?.shutdown()
+        logger.info("stopped")
+    }
+
+    /// Re-reads the configuration file. A bad file keeps the old configuration and marks the reload failed.
+    @discardableResult
+    public func reload() -> Result<Int, ConfigErrors> {
+        guard options.configFile != nil, !options.demo else {
+            reloadStatus.recordSuccess()
+            return .success(store.configuration.providers.count)
+        }
+        do {
+            var configuration = try Self.loadConfiguration(options)
+            if let interval = options.aggregationIntervalSeconds { configuration.global.aggregationIntervalSeconds = interval }
+            store.apply(configuration)
+            scheduler.configurationChanged()
+            reloadStatus.recordSuccess()
+            logger.info("configuration reloaded", metadata: ["providers": "\(configuration.providers.count)"])
+            return .success(configuration.providers.count)
+        } catch {
+            reloadStatus.recordFailure()
+            logger.error("configuration reload failed, keeping the previous one", metadata: ["errors": "\(error)"])
+            return .failure(error)
+        }
+    }
+
+    static func loadConfiguration(_ options: ExporterOptions) throws(ConfigErrors) -> ExporterConfiguration {
+        if let file = options.configFile { return try ExporterConfig.loadConfiguration(path: file) }
+        return ExporterConfiguration(providers: discoverProviders(environment: options.environment))
+    }
+}
+
+/// "host:port", "[::1]:port" or ":port" (all interfaces).
+public func parseListenAddress(_ address: String) throws -> (String, Int) {
+    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port)
+    else { throw StartupError(description: "--web.listen-address \"\(address)\" is not HOST:PORT") }
+    var host = String(address[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host.isEmpty ? "0.0.0.0" : host, port)
+}
+
+/// A loopback port nothing listens on: bound, then closed (connection refused, like a provider that is down).
+func closedPort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress?.port ?? 9
+    try await channel.close()
+    return port
+}
+
+/// The HTTP server as a service: closes its socket on graceful shutdown.
+struct HTTPServerService: Service {
+    let server: HTTPServer
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await server.closed()
+        } onGracefulShutdown: {
+            Task { await server.shutdown() }
+        }
+    }
+}
+
+/// Reloads the configuration on SIGHUP.
+struct ReloadOnHangup: Service {
+    let application: ExporterApplication
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            application.reload()
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ExporterServer
+import Exposition
+import NIOHTTP1
+
+/// The routes of the exporter's HTTP server.
+public enum ExporterRoutes {
+    public static func router(holder: SnapshotHolder) -> Router {
+        var router = Router()
+        router.add(.GET, "/metrics", .immediate { request in metrics(request, holder: holder) })
+        router.add(.GET, "/-/healthy", .immediate { _ in HTTPResponse(contentType: "text/plain; charset=utf-8", body: "OK\n") })
+        router.add(
+            .GET, "/-/ready",
+            .immediate { _ in
+                holder.isReady
+                    ? HTTPResponse(contentType: "text/plain; charset=utf-8", body: "ready\n")
+                    : HTTPResponse(status: .serviceUnavailable, contentType: "text/plain; charset=utf-8", body: "not ready: waiting for the first aggregation cycle\n")
+            })
+        return router
+    }
+
+    /// Serves the pre-rendered snapshot: negotiation, then a shared buffer. Nothing is computed here.
+    static func metrics(_ request: HTTPRequest, holder: SnapshotHolder) -> HTTPResponse {
+        let format = negotiateFormat(accept: request.headers.first(name: "accept"))
+        let gzip = acceptsGzip(request.headers.first(name: "accept-encoding"))
+        var headers: HTTPHeaders = ["content-type": format.contentType, "vary": "Accept, Accept-Encoding"]
+        if gzip { headers.add(name: "content-encoding", value: "gzip") }
+        return HTTPResponse(status: .ok, headers: headers, body: holder.snapshot.body(format: format, gzip: gzip))
+    }
+}

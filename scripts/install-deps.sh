@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, when it is missing: Debian packages and Python test helpers.
+# Safe to run repeatedly; does nothing when everything is present.
+set -euo pipefail
+
+packages=(libcurl4-openssl-dev libsqlite3-dev zlib1g-dev curl)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(prometheus prometheus-alertmanager)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  python3 -c 'import prometheus_client, pytest' 2>/dev/null \
+    || python3 -m pip install -q prometheus_client pytest
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "swift is not on PATH: install Swift 6.1 or later (https://www.swift.org/install/)" >&2
+  exit 1
+fi
