@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,9 @@ import yaml
 from packpaths import REPO_ROOT
 
 EXPORTER_JOB = "provider-health-exporter"
+# Statuses the demo providers settle in (the contract of --demo); Prometheus starts once two of them
+# have, so that start-up values (no probe answered yet) do not look like outages to the shortened rules.
+DEMO_SETTLED = {"demo-healthy": "healthy", "demo-down": "down"}
 DEFAULT_EXPORTER_BIN = ".build/debug/provider-health-exporter"
 TEST_FOR = "2s"
 
@@ -64,6 +68,31 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
+
+
+_SAMPLE_RE = re.compile(r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)')
+_LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    """The samples of one metric in a Prometheus text exposition."""
+    out = []
+    for line in text.splitlines():
+        m = _SAMPLE_RE.match(line)
+        if m and m.group("name") == name:
+            out.append((dict(_LABEL_RE.findall(m.group("labels") or "")), float(m.group("value"))))
+    return out
+
+
+def demo_statuses(metrics: str) -> dict[str, str]:
+    """Current status of every provider in an exposition (the status whose provider_status is 1)."""
+    return {labels.get("provider"): labels.get("status")
+            for labels, value in parse_samples(metrics, "provider_status") if value == 1}
+
+
+def demo_settled(metrics: str) -> bool:
+    current = demo_statuses(metrics)
+    return all(current.get(p) == status for p, status in DEMO_SETTLED.items())
 
 
 # --------------------------------------------------------------------------- webhook receiver
@@ -186,6 +215,7 @@ class Stack:
         self.receiver: WebhookReceiver | None = None
         self.exporter_addr = self.prometheus_addr = self.alertmanager_addr = ""
         self.started_at = 0.0
+        self.ready_at = 0.0
 
     # ---- lifecycle
 
@@ -221,21 +251,24 @@ class Stack:
         self._spawn("exporter", [str(binary), "--demo", "--aggregation.interval", "2s",
                                  "--web.listen-address", self.exporter_addr], cwd=ex_dir)
 
+        self._wait("alertmanager", f"http://{self.alertmanager_addr}/-/ready", lambda code, _: code == 200)
+        self._wait("exporter", f"http://{self.exporter_addr}/metrics",
+                   lambda code, body: code == 200 and demo_settled(body.decode(errors="replace")), timeout=45,
+                   unready=lambda body: f"demo providers not yet {DEMO_SETTLED}; current statuses "
+                                        f"{demo_statuses(body.decode(errors='replace'))}")
+
         prom_cfg = prometheus_test_config(self.workdir, self.exporter_addr, self.prometheus_addr,
                                           self.alertmanager_addr)
         self._spawn("prometheus", [prometheus, f"--config.file={prom_cfg}",
                                    f"--storage.tsdb.path={self.workdir / 'tsdb'}",
                                    f"--web.listen-address={self.prometheus_addr}", "--log.level=warn"])
-
-        self._wait("alertmanager", f"http://{self.alertmanager_addr}/-/ready", lambda code, _: code == 200)
-        self._wait("exporter", f"http://{self.exporter_addr}/metrics",
-                   lambda code, body: code == 200 and b"provider_status{" in body, timeout=45)
         self._wait("prometheus", f"http://{self.prometheus_addr}/-/ready", lambda code, _: code == 200)
         # The exporter's series are in Prometheus once a scrape has succeeded.
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             self._check_alive()
             if self.query(f'up{{job="{EXPORTER_JOB}"}} == 1') and self.query("provider_status"):
+                self.ready_at = time.monotonic()
                 return
             time.sleep(0.3)
         raise StackStartError("Prometheus did not scrape the exporter within 20s\n" + self.diagnostics())
@@ -267,7 +300,7 @@ class Stack:
             if proc.poll() is not None:
                 raise StackStartError(f"{name} exited with code {proc.returncode}\n" + self.log_tail(name))
 
-    def _wait(self, name: str, url: str, ready, timeout: float = 30) -> None:
+    def _wait(self, name: str, url: str, ready, timeout: float = 30, unready=None) -> None:
         deadline = time.monotonic() + timeout
         last = "no answer"
         while time.monotonic() < deadline:
@@ -277,6 +310,8 @@ class Stack:
                 if ready(code, body):
                     return
                 last = f"HTTP {code}"
+                if code == 200 and unready is not None:
+                    last += ": " + unready(body)
             except OSError as e:
                 last = str(e)
             time.sleep(0.2)

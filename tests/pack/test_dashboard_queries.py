@@ -14,7 +14,7 @@ from dashboard_lint import iter_targets
 from packpaths import DASHBOARDS, load_dashboard
 from stack import EXPORTER_JOB, PromQLError, require_running
 
-DATA_DEADLINE = 40.0  # seconds after the stack is up for a query to return data
+DATA_DEADLINE = 30.0  # seconds after the stack is up for a query to return data
 DEMO_PROVIDERS = {"demo-healthy", "demo-slow", "demo-flaky", "demo-ratelimited", "demo-unauthorized", "demo-down"}
 
 
@@ -57,7 +57,7 @@ def _values(s) -> dict[str, str]:
 
 
 def _deadline(s) -> float:
-    return s.started_at + DATA_DEADLINE
+    return s.ready_at + DATA_DEADLINE
 
 
 @pytest.mark.parametrize("target", _targets())
