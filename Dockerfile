@@ -1,0 +1,57 @@
+# syntax=docker/dockerfile:1
+# provider-health-exporter container image.
+#
+#   docker build -t provider-health-exporter .
+#   docker run --rm -p 9464:9464 provider-health-exporter --demo --web.listen-address 0.0.0.0:9464
+ARG SWIFT_IMAGE=swift:6.1-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+# ---------------------------------------------------------------- build stage
+FROM ${SWIFT_IMAGE} AS build
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+WORKDIR /src
+# Resolve dependencies first so that source edits reuse this layer.
+COPY Package.swift ./
+RUN swift package resolve
+COPY scripts/build.sh scripts/build.sh
+COPY Sources Sources
+COPY Tests Tests
+# The same build script as CI; it prints the binary path last.
+RUN binary="$(scripts/build.sh | tail -n 1)" \
+    && install -D -m 0755 "$binary" /out/provider-health-exporter
+
+# -------------------------------------------------------------- runtime stage
+FROM ${RUNTIME_IMAGE}
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="provider-health-exporter" \
+      org.opencontainers.image.description="Prometheus exporter for the health of LLM API providers" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+
+# libcurl4 for URLSession (FoundationNetworking), libsqlite3-0 for the history
+# store, ca-certificates for HTTPS to the providers.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libcurl4 ca-certificates libsqlite3-0 \
+    && rm -rf /var/lib/apt/lists/*
+
+RUN groupadd --system --gid 65532 exporter \
+    && useradd --system --uid 65532 --gid exporter --no-create-home \
+       --home-dir /var/lib/provider-health-exporter --shell /usr/sbin/nologin exporter \
+    && install -d -o exporter -g exporter -m 0750 /var/lib/provider-health-exporter \
+    && install -d -m 0755 /etc/provider-health-exporter
+
+COPY --from=build /out/provider-health-exporter /usr/local/bin/provider-health-exporter
+
+USER 65532:65532
+# The history database and anything else written at run time lands here.
+WORKDIR /var/lib/provider-health-exporter
+VOLUME ["/var/lib/provider-health-exporter"]
+EXPOSE 9464
+
+ENTRYPOINT ["/usr/local/bin/provider-health-exporter"]
+# Providers come from the usual API key environment variables; to use a
+# configuration file instead, mount it and pass
+#   --config.file /etc/provider-health-exporter/config.yml --web.listen-address 0.0.0.0:9464
+CMD ["--web.listen-address", "0.0.0.0:9464"]

@@ -1,0 +1,358 @@
+"""A throwaway monitoring stack for the end-to-end pack tests.
+
+Starts, in a temporary directory and on loopback ephemeral ports:
+- the exporter binary ($EXPORTER_BIN, default .build/debug/provider-health-exporter) in --demo mode;
+- a webhook receiver (a threading HTTP server in this process);
+- Alertmanager (Debian's prometheus-alertmanager) with the shipped alertmanager.yml, its webhooks
+  pointed at the receiver and its group waits shortened;
+- Prometheus with the shipped prometheus.yml and rule files, targets rewritten to the ports above,
+  1 s scrape/evaluation intervals and every alert's `for:` shortened to 2 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+from packpaths import REPO_ROOT
+
+EXPORTER_JOB = "provider-health-exporter"
+# Statuses the demo providers settle in (the contract of --demo); Prometheus starts once two of them
+# have, so that start-up values (no probe answered yet) do not look like outages to the shortened rules.
+DEMO_SETTLED = {"demo-healthy": "healthy", "demo-down": "down"}
+DEFAULT_EXPORTER_BIN = ".build/debug/provider-health-exporter"
+TEST_FOR = "2s"
+
+
+class StackStartError(Exception):
+    """The stack could not start; the message says why and what to do."""
+
+
+def require_running(stack) -> "Stack":
+    """Fail the calling test (never skip it) when the stack could not start."""
+    import pytest
+
+    if isinstance(stack, StackStartError):
+        pytest.fail(str(stack), pytrace=False)
+    return stack
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def exporter_binary() -> Path:
+    raw = os.environ.get("EXPORTER_BIN", DEFAULT_EXPORTER_BIN)
+    path = Path(raw)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+_SAMPLE_RE = re.compile(r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)')
+_LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    """The samples of one metric in a Prometheus text exposition."""
+    out = []
+    for line in text.splitlines():
+        m = _SAMPLE_RE.match(line)
+        if m and m.group("name") == name:
+            out.append((dict(_LABEL_RE.findall(m.group("labels") or "")), float(m.group("value"))))
+    return out
+
+
+def demo_statuses(metrics: str) -> dict[str, str]:
+    """Current status of every provider in an exposition (the status whose provider_status is 1)."""
+    return {labels.get("provider"): labels.get("status")
+            for labels, value in parse_samples(metrics, "provider_status") if value == 1}
+
+
+def demo_settled(metrics: str) -> bool:
+    current = demo_statuses(metrics)
+    return all(current.get(p) == status for p, status in DEMO_SETTLED.items())
+
+
+# --------------------------------------------------------------------------- webhook receiver
+
+class _WebhookHandler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):  # noqa: N802 (http.server API)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = {"unparsable": body.decode(errors="replace")}
+        self.server.record(self.path, payload)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args):  # keep test output clean
+        pass
+
+
+class WebhookReceiver(ThreadingHTTPServer):
+    """Collects every Alertmanager webhook notification as (path, payload)."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _WebhookHandler)
+        self._lock = threading.Lock()
+        self._received: list[tuple[str, dict]] = []
+        self._thread = threading.Thread(target=self.serve_forever, name="webhook-receiver", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def record(self, path: str, payload: dict) -> None:
+        with self._lock:
+            self._received.append((path, payload))
+
+    def notifications(self) -> list[tuple[str, dict]]:
+        with self._lock:
+            return list(self._received)
+
+    def alerts(self) -> list[tuple[str, dict]]:
+        """Every alert of every notification, with the path (receiver) it was sent to."""
+        return [(path, alert) for path, payload in self.notifications() for alert in payload.get("alerts", [])]
+
+
+# --------------------------------------------------------------------------- config rewriting
+
+def prometheus_test_config(workdir: Path, exporter: str, prometheus: str, alertmanager: str) -> Path:
+    """Write the shipped prometheus.yml, and its rule files, adapted to the test ports."""
+    cfg = yaml.safe_load((REPO_ROOT / "prometheus.yml").read_text())
+    cfg.setdefault("global", {}).update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
+    jobs = {sc["job_name"] for sc in cfg["scrape_configs"]}
+    if EXPORTER_JOB not in jobs:
+        raise StackStartError(f"prometheus.yml has no job named {EXPORTER_JOB}")
+    for sc in cfg["scrape_configs"]:
+        target = {EXPORTER_JOB: exporter, "prometheus": prometheus}.get(sc["job_name"])
+        if target is None:
+            raise StackStartError(f"prometheus.yml job {sc['job_name']} has no loopback equivalent in the test")
+        sc["static_configs"] = [{"targets": [target]}]
+    cfg["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
+    rule_files = []
+    for rel in cfg.get("rule_files", []):
+        doc = yaml.safe_load((REPO_ROOT / rel).read_text())
+        for group in doc["groups"]:
+            for rule in group["rules"]:
+                if "alert" in rule:
+                    rule["for"] = TEST_FOR
+        out = workdir / Path(rel).name
+        out.write_text(yaml.safe_dump(doc, sort_keys=False))
+        rule_files.append(str(out))
+    cfg["rule_files"] = rule_files
+    path = workdir / "prometheus.yml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+def _shorten_route(route: dict, top: bool = True) -> None:
+    """Short waits on the top route; children inherit them."""
+    for key in ("group_wait", "group_interval", "repeat_interval"):
+        route.pop(key, None)
+    if top:
+        route.update(group_wait="1s", group_interval="1s", repeat_interval="1m")
+    for child in route.get("routes", []) or []:
+        _shorten_route(child, top=False)
+
+
+def alertmanager_test_config(workdir: Path, receiver_port: int) -> Path:
+    """Write the shipped alertmanager.yml with every webhook sent to the test receiver."""
+    cfg = yaml.safe_load((REPO_ROOT / "alertmanager.yml").read_text())
+    _shorten_route(cfg["route"])
+    for receiver in cfg["receivers"]:
+        for hook in receiver.get("webhook_configs", []) or []:
+            hook["url"] = f"http://127.0.0.1:{receiver_port}/{receiver['name']}"
+    path = workdir / "alertmanager.yml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+# --------------------------------------------------------------------------- the stack
+
+class Stack:
+    def __init__(self, workdir: Path):
+        self.workdir = Path(workdir)
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.logs: dict[str, Path] = {}
+        self.receiver: WebhookReceiver | None = None
+        self.exporter_addr = self.prometheus_addr = self.alertmanager_addr = ""
+        self.started_at = 0.0
+        self.ready_at = 0.0
+
+    # ---- lifecycle
+
+    def start(self) -> None:
+        self.started_at = time.monotonic()
+        binary = exporter_binary()
+        if not (binary.is_file() and os.access(binary, os.X_OK)):
+            raise StackStartError(
+                f"exporter binary not found at {binary}: build it with `swift build --product "
+                f"provider-health-exporter` or point EXPORTER_BIN at it")
+        prometheus = shutil.which("prometheus")
+        alertmanager = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+        if not prometheus or not alertmanager:
+            raise StackStartError("prometheus and prometheus-alertmanager must be installed "
+                                  "(apt-get install -y prometheus prometheus-alertmanager, or scripts/check-pack.sh)")
+
+        self.receiver = WebhookReceiver()
+        self.receiver.start()
+
+        self.exporter_addr = f"127.0.0.1:{free_port()}"
+        self.prometheus_addr = f"127.0.0.1:{free_port()}"
+        self.alertmanager_addr = f"127.0.0.1:{free_port()}"
+
+        am_dir = self.workdir / "alertmanager"
+        am_dir.mkdir()
+        am_cfg = alertmanager_test_config(self.workdir, self.receiver.port)
+        self._spawn("alertmanager", [alertmanager, f"--config.file={am_cfg}", f"--storage.path={am_dir}",
+                                     f"--web.listen-address={self.alertmanager_addr}",
+                                     "--cluster.listen-address=", "--log.level=warn"])
+
+        ex_dir = self.workdir / "exporter"
+        ex_dir.mkdir()
+        self._spawn("exporter", [str(binary), "--demo", "--aggregation.interval", "2s",
+                                 "--web.listen-address", self.exporter_addr], cwd=ex_dir)
+
+        self._wait("alertmanager", f"http://{self.alertmanager_addr}/-/ready", lambda code, _: code == 200)
+        self._wait("exporter", f"http://{self.exporter_addr}/metrics",
+                   lambda code, body: code == 200 and demo_settled(body.decode(errors="replace")), timeout=45,
+                   unready=lambda body: f"demo providers not yet {DEMO_SETTLED}; current statuses "
+                                        f"{demo_statuses(body.decode(errors='replace'))}")
+
+        prom_cfg = prometheus_test_config(self.workdir, self.exporter_addr, self.prometheus_addr,
+                                          self.alertmanager_addr)
+        self._spawn("prometheus", [prometheus, f"--config.file={prom_cfg}",
+                                   f"--storage.tsdb.path={self.workdir / 'tsdb'}",
+                                   f"--web.listen-address={self.prometheus_addr}", "--log.level=warn"])
+        self._wait("prometheus", f"http://{self.prometheus_addr}/-/ready", lambda code, _: code == 200)
+        # The exporter's series are in Prometheus once a scrape has succeeded.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            self._check_alive()
+            if self.query(f'up{{job="{EXPORTER_JOB}"}} == 1') and self.query("provider_status"):
+                self.ready_at = time.monotonic()
+                return
+            time.sleep(0.3)
+        raise StackStartError("Prometheus did not scrape the exporter within 20s\n" + self.diagnostics())
+
+    def stop(self) -> None:
+        for name, proc in reversed(list(self.procs.items())):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        self.procs.clear()
+        if self.receiver is not None:
+            self.receiver.stop()
+            self.receiver = None
+
+    def _spawn(self, name: str, argv: list[str], cwd: Path | None = None) -> None:
+        log = self.workdir / f"{name}.log"
+        self.logs[name] = log
+        with open(log, "wb") as out:
+            self.procs[name] = subprocess.Popen(argv, cwd=cwd or self.workdir, stdout=out,
+                                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def _check_alive(self) -> None:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise StackStartError(f"{name} exited with code {proc.returncode}\n" + self.log_tail(name))
+
+    def _wait(self, name: str, url: str, ready, timeout: float = 30, unready=None) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                code, body = http_get(url, timeout=2)
+                if ready(code, body):
+                    return
+                last = f"HTTP {code}"
+                if code == 200 and unready is not None:
+                    last += ": " + unready(body)
+            except OSError as e:
+                last = str(e)
+            time.sleep(0.2)
+        raise StackStartError(f"{name} not ready at {url} within {timeout}s ({last})\n" + self.log_tail(name))
+
+    # ---- diagnostics
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.logs.get(name)
+        if not path or not path.exists():
+            return f"[{name}: no log]"
+        text = path.read_text(errors="replace").splitlines()[-lines:]
+        return f"--- last lines of {name}.log ---\n" + "\n".join(text)
+
+    def diagnostics(self) -> str:
+        return "\n".join(self.log_tail(n) for n in self.procs)
+
+    # ---- Prometheus HTTP API
+
+    def api(self, path: str, **params) -> dict:
+        """GET a Prometheus API path; raises PromQLError on a 4xx/5xx answer."""
+        query = urllib.parse.urlencode(params, doseq=True)
+        code, body = http_get(f"http://{self.prometheus_addr}{path}?{query}", timeout=10)
+        doc = json.loads(body)
+        if code != 200 or doc.get("status") != "success":
+            raise PromQLError(f"{path} {params}: HTTP {code}: {doc.get('errorType')}: {doc.get('error')}")
+        return doc["data"]
+
+    def query(self, expr: str) -> list:
+        return self.api("/api/v1/query", query=expr)["result"]
+
+    def query_range(self, expr: str, seconds: float, step: str = "1s") -> list:
+        end = time.time()
+        return self.api("/api/v1/query_range", query=expr, start=end - seconds, end=end, step=step)["result"]
+
+    def alerts(self) -> list[dict]:
+        return self.api("/api/v1/alerts")["alerts"]
+
+    def rules(self) -> list[dict]:
+        return [r for g in self.api("/api/v1/rules")["groups"] for r in g["rules"]]
+
+
+class PromQLError(Exception):
+    """Prometheus refused a query (it does not parse, or failed to evaluate)."""
