@@ -77,6 +77,6 @@ let package = Package(
             resources: [.copy("testdata")]
         ),
         .testTarget(name: "ProbingTests", dependencies: ["Probing", "ProviderSimulator"]),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore"]),
     ]
 )

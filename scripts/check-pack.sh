@@ -5,7 +5,7 @@
 # prometheus-alertmanager (for promtool and amtool) when they are missing.
 #
 #   scripts/check-pack.sh          static checks (no exporter binary needed)
-#   scripts/check-pack.sh --e2e    also the end-to-end tests of tests/pack
+#   scripts/check-pack.sh --e2e    also the end-to-end tests of integration/pack
 #                                  (exporter binary from $EXPORTER_BIN, default
 #                                  .build/debug/provider-health-exporter)
 #
@@ -65,10 +65,10 @@ check amtool config routes test --config.file=alertmanager.yml --verify.receiver
 check amtool config routes test --config.file=alertmanager.yml --verify.receivers=ticket \
   severity=warning alertname=ProviderRateLimited provider=example
 
-check python3 -m pytest -q tests/pack/test_dashboards.py tests/pack/test_pack_files.py
+check python3 -m pytest -q integration/pack/test_dashboards.py integration/pack/test_pack_files.py
 
 if $e2e; then
-  check python3 -m pytest -q tests/pack/test_e2e_alerting.py tests/pack/test_dashboard_queries.py
+  check python3 -m pytest -q integration/pack/test_e2e_alerting.py integration/pack/test_dashboard_queries.py
 fi
 
 if ((${#failed[@]})); then

@@ -11,11 +11,9 @@ swift build -Xswiftc -warnings-as-errors
 echo "== swift test"
 swift test -Xswiftc -warnings-as-errors
 
-if [ -x scripts/check-pack.sh ]; then
-  echo "== pack checks"
-  scripts/check-pack.sh
-fi
+echo "== pack checks: promtool, amtool, dashboard lint"
+scripts/check-pack.sh
 
-echo "== end-to-end tests"
+echo "== end-to-end tests: the exporter binary, real Prometheus and Alertmanager"
 export EXPORTER_BIN="$PWD/.build/debug/provider-health-exporter"
-python3 -m pytest -q tests
+python3 -m pytest -q -p no:cacheprovider integration/e2e integration/pack/test_e2e_alerting.py integration/pack/test_dashboard_queries.py

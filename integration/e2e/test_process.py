@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from conftest import exporter_bin, run_exporter, wait_until
+from harness import exporter_bin, run_exporter, wait_until
 
 CANARY = "sk-canary-7f3a9c2e1d5b4a60"
 

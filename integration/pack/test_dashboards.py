@@ -1,6 +1,6 @@
 """Dashboard lint: the shipped dashboards follow the dashboard-linter conventions.
 
-Run: python3 -m pytest tests/pack/test_dashboards.py
+Run: python3 -m pytest integration/pack/test_dashboards.py
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Checked for every dashboard:
 - every panel has a title and a description, every non-row panel a valid unit and a target;
 - panel ids are unique, refIds are unique within a panel, panels do not overlap.
 
-Usage: python3 tests/pack/dashboard_lint.py grafana/dashboards/*.json
+Usage: python3 integration/pack/dashboard_lint.py grafana/dashboards/*.json
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import time
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from conftest import run_exporter, wait_until
+from harness import run_exporter, wait_until
 
 SPEC_FAMILIES = [
     "provider_availability", "provider_error_rate", "provider_response_time_seconds", "provider_health_score",

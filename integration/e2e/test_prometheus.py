@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import free_port, http_get, run_exporter, wait_until
+from harness import free_port, http_get, run_exporter, wait_until
 
 
 def query(base, expr):

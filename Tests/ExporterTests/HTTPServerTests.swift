@@ -1,0 +1,188 @@
+import ExporterServer
+import Foundation
+import Logging
+import NIOCore
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A blocking TCP client speaking raw HTTP/1.1, to see exactly what the server writes.
+final class RawClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if result != 0 { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// Reads until `count` responses are complete (by content-length) or the peer closes.
+    func readResponses(_ count: Int) -> [String] {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let responses = Self.split(data)
+            if responses.count >= count { return responses }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { return Self.split(data) }
+            data += buffer[0..<n]
+        }
+    }
+
+    /// Reads until `done` holds for everything read so far, or the peer closes.
+    func readRaw(until done: (String) -> Bool) -> String {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !done(String(decoding: data, as: UTF8.self)) {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Whether the server closed the connection (EOF) within the receive timeout.
+    func isClosedByPeer() -> Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, 0) == 0
+    }
+
+    static func split(_ data: [UInt8]) -> [String] {
+        var out: [String] = []
+        var rest = String(decoding: data, as: UTF8.self)[...]
+        while let headEnd = rest.range(of: "\r\n\r\n") {
+            let head = rest[..<headEnd.lowerBound]
+            let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+            let bodyStart = headEnd.upperBound
+            guard rest.utf8.distance(from: bodyStart, to: rest.endIndex) >= length else { break }
+            let bodyEnd = rest.utf8.index(bodyStart, offsetBy: length)
+            out.append(String(rest[..<bodyEnd]))
+            rest = rest[bodyEnd...]
+        }
+        return out
+    }
+}
+
+@Suite struct HTTPServerTests {
+    func withServer(maxBody: Int = 1024, idle: TimeAmount = .seconds(60), _ body: (Int) async throws -> Void) async throws {
+        var router = Router()
+        router.add(.GET, "/hello", .immediate { _ in HTTPResponse(contentType: "text/plain", body: "hello") })
+        router.add(.POST, "/echo", .async { request in
+            try? await Task.sleep(for: .milliseconds(10))
+            return HTTPResponse(contentType: "text/plain", body: "got \(request.body.readableBytes)")
+        })
+        router.add(.GET, "/items/{name}", .immediate { request in
+            HTTPResponse(contentType: "text/plain", body: "item=\(request.pathParameters["name"] ?? "?") q=\(request.query["q"] ?? "")")
+        })
+        let server = try await HTTPServer.start(
+            configuration: .init(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, idleTimeout: idle), router: router,
+            logger: Logger(label: "test"))
+        do {
+            try await body(server.localPort)
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
+    @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
+        try await withServer { port in
+            let client = try RawClient(port: port)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcdeGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let responses = client.readResponses(3)
+            #expect(responses.count == 3)
+            #expect(responses[0].hasSuffix("hello"))
+            #expect(responses[1].hasSuffix("got 5"))
+            #expect(responses[2].hasSuffix("hello"))
+        }
+    }
+
+    @Test func unknownRouteIsJSON404AndWrongMethodIs405() async throws {
+        try await withServer { port in
+            let client = try RawClient(port: port)
+            client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\nDELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let responses = client.readResponses(2)
+            #expect(responses[0].hasPrefix("HTTP/1.1 404"))
+            #expect(responses[0].contains("{\"error\":\"not found\""))
+            #expect(responses[1].hasPrefix("HTTP/1.1 405"))
+            #expect(responses[1].lowercased().contains("allow: get"))
+        }
+    }
+
+    @Test func oversizeBodyGets413AndTheConnectionCloses() async throws {
+        try await withServer(maxBody: 100) { port in
+            let client = try RawClient(port: port)
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n" + String(repeating: "x", count: 500))
+            let responses = client.readResponses(1)
+            #expect(responses.first?.hasPrefix("HTTP/1.1 413") == true)
+            #expect(responses.first?.contains("100 bytes") == true)
+            #expect(client.isClosedByPeer())
+        }
+    }
+
+    @Test func chunkedBodyOverTheLimitIsRejected() async throws {
+        try await withServer(maxBody: 10) { port in
+            let client = try RawClient(port: port)
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n")
+            #expect(client.readResponses(1).first?.hasPrefix("HTTP/1.1 413") == true)
+        }
+    }
+
+    @Test func pathParametersAndQueryAreDecoded() async throws {
+        try await withServer { port in
+            let client = try RawClient(port: port)
+            client.send("GET /items/a%2Fb%20c?q=x+y%21 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(client.readResponses(1).first?.hasSuffix("item=a/b c q=x y!") == true)
+        }
+    }
+
+    @Test func headHasNoBody() async throws {
+        try await withServer { port in
+            let client = try RawClient(port: port)
+            client.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let raw = client.readRaw { $0.components(separatedBy: "HTTP/1.1 200").count == 3 && $0.hasSuffix("hello") }
+            #expect(raw.components(separatedBy: "content-length: 5").count == 3)
+            #expect(raw.components(separatedBy: "hello").count == 2, "only the GET carries a body")
+        }
+    }
+
+    @Test func idleConnectionsAreClosed() async throws {
+        try await withServer(idle: .milliseconds(300)) { port in
+            let client = try RawClient(port: port)
+            let started = ContinuousClock.now
+            #expect(client.isClosedByPeer())
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+    }
+
+    @Test func garbageRequestGetsAnErrorNotACrash() async throws {
+        try await withServer { port in
+            let client = try RawClient(port: port)
+            client.send("THIS IS NOT HTTP\r\n\r\n")
+            let responses = client.readResponses(1)
+            #expect(responses.first?.hasPrefix("HTTP/1.1 400") == true)
+            let again = try RawClient(port: port)
+            again.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(again.readResponses(1).first?.hasSuffix("hello") == true)
+        }
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func exporterBuilds() {
-    #expect(Bool(true))
-}

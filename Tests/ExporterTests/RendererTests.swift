@@ -1,0 +1,99 @@
+import Exposition
+import HealthCore
+import Logging
+import Testing
+
+@testable import Exporter
+
+func provider(_ name: String, models: [String] = ["m1", "m2"]) -> ProviderSettings {
+    ProviderSettings(name: name, kind: .openai, baseURL: "http://127.0.0.1:1/v1", models: models.map { ModelSettings(name: $0) })
+}
+
+func outcome(_ provider: String, models: [String], success: Bool, at time: Double, latency: Double = 0.2) -> ProbeOutcome {
+    ProbeOutcome(
+        provider: provider,
+        results: models.map {
+            ModelResult(provider: provider, model: $0, success: success, reason: success ? nil : .http5xx, latencySeconds: latency, timestamp: time)
+        },
+        providerReachable: success, reason: success ? nil : .http5xx, statusCode: success ? 200 : 500, requestsSent: 1,
+        timestamp: time)
+}
+
+func render(_ store: HealthStore, at now: Double, namespace: String? = nil) -> String {
+    let result = store.aggregate(now: now)
+    let me = ExporterSelfMetrics(
+        version: "test", revision: "r", configReloadSuccessful: true, configReloadSuccessTimestamp: 1,
+        aggregationDurationSeconds: 0.001, process: ProcessMetrics())
+    let families = MetricsRenderer(namespace: namespace).families(for: result, selfMetrics: me)
+    #expect(validateFamilies(families).isEmpty, "renderer produced families the encoder rejects")
+    return String(decoding: ExpositionEncoder.encode(families, format: .text), as: UTF8.self)
+}
+
+@Suite struct RendererTests {
+    @Test func providerRemovedFromConfigurationLeavesMetrics() {
+        let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("keep"), provider("gone")]))
+        store.record(outcome("keep", models: ["m1", "m2"], success: true, at: 1000), completedAt: 1000)
+        store.record(outcome("gone", models: ["m1", "m2"], success: true, at: 1000), completedAt: 1000)
+        let before = render(store, at: 1001)
+        #expect(before.contains("provider=\"gone\""))
+
+        store.apply(ExporterConfiguration(providers: [provider("keep", models: ["m1"])]))
+        let after = render(store, at: 1002)
+        #expect(!after.contains("provider=\"gone\""))
+        #expect(after.contains("provider_results_total{provider=\"keep\",source=\"probe\"} 2"))
+        #expect(after.contains("model_availability{provider=\"keep\",model=\"m1\"} 1"))
+        #expect(!after.contains("model=\"m2\""))
+    }
+
+    @Test func knownSeriesAreExportedAsZero() {
+        let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("fresh")]))
+        let text = render(store, at: 1000)
+        #expect(text.contains("provider_result_failures_total{provider=\"fresh\",source=\"traffic\",reason=\"tls\"} 0"))
+        #expect(text.contains("provider_status{provider=\"fresh\",status=\"down\"} 1"))
+        #expect(text.contains("provider_status{provider=\"fresh\",status=\"healthy\"} 0"))
+        #expect(text.contains("provider_circuit_breaker_state{provider=\"fresh\",state=\"closed\"} 1"))
+        #expect(text.contains("model_response_time_seconds_count{provider=\"fresh\",model=\"m1\"} 0"))
+        #expect(!text.contains("provider_rate_limit_remaining_ratio{"), "no ratio without rate-limit headers")
+    }
+
+    @Test func histogramObservesEveryResultOnce() {
+        let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("p")]))
+        store.record(outcome("p", models: ["m1", "m2"], success: true, at: 1000, latency: 0.07), completedAt: 1000)
+        _ = render(store, at: 1001)
+        let text = render(store, at: 1002)  // a second cycle must not observe the same results again
+        #expect(text.contains("provider_response_time_seconds_count{provider=\"p\"} 2"))
+        #expect(text.contains("provider_response_time_seconds_bucket{provider=\"p\",le=\"0.05\"} 0"))
+        #expect(text.contains("provider_response_time_seconds_bucket{provider=\"p\",le=\"+Inf\"} 2"))
+    }
+
+    @Test func rendersTheSameBytesForTheSameState() {
+        let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("b"), provider("a"), provider("c")]))
+        for name in ["c", "a", "b"] { store.record(outcome(name, models: ["m2", "m1"], success: true, at: 1000), completedAt: 1000) }
+        let first = render(store, at: 1001)
+        let second = render(store, at: 1001)
+        #expect(first.replacingOccurrences(of: "_seconds 1001", with: "") == second.replacingOccurrences(of: "_seconds 1001", with: ""))
+        let providers = first.split(separator: "\n").filter { $0.hasPrefix("provider_health_score{") }
+        #expect(providers.map { String($0.prefix(31)) } == ["provider_health_score{provider=", "provider_health_score{provider=", "provider_health_score{provider="])
+        #expect(providers.map { $0.contains("\"a\"") } == [true, false, false])
+    }
+
+    @Test func namespacePrefixesEveryFamilyButProcess() {
+        let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("p")]))
+        let text = render(store, at: 1000, namespace: "llm")
+        let names = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] })
+        #expect(names.contains("llm_provider_availability"))
+        #expect(names.contains("llm_provider_health_exporter_build_info"))
+        #expect(names.allSatisfy { $0.hasPrefix("llm_") || $0.hasPrefix("process_") })
+    }
+
+    @Test func bestProviderAndStatusFollowTheResults() {
+        let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("good"), provider("bad")]))
+        store.record(outcome("good", models: ["m1", "m2"], success: true, at: 1000), completedAt: 1000)
+        store.record(outcome("bad", models: ["m1", "m2"], success: false, at: 1000), completedAt: 1000)
+        let text = render(store, at: 1001)
+        #expect(text.contains("provider_best{provider=\"good\"} 1"))
+        #expect(text.contains("provider_best{provider=\"bad\"} 0"))
+        #expect(text.contains("provider_status{provider=\"bad\",status=\"down\"} 1"))
+        #expect(text.contains("provider_error_rate{provider=\"bad\"} 1"))
+    }
+}
