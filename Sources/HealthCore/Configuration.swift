@@ -136,6 +136,8 @@ public struct GlobalSettings: Sendable, Hashable {
     public var modelHistograms: Bool = true
     /// At most this many probe requests in flight across all providers.
     public var probeConcurrency: Int = 64
+    /// Weights and bounds of the health score.
+    public var score: ScoreSettings = ScoreSettings()
     public init() {}
 }
 
