@@ -40,7 +40,8 @@ struct ConfigurationParser {
     }
 
     mutating func parse(_ root: Node) -> ExporterConfiguration {
-        guard let fields = reader.fields(root, path: "", allowed: rootKeys) else { return ExporterConfiguration() }
+        // Top-level `x-` keys are free-form, a place to define anchors (as in Compose files).
+        guard let fields = reader.fields(root, path: "", allowed: rootKeys, ignoredPrefix: "x-") else { return ExporterConfiguration() }
         var configuration = ExporterConfiguration()
         var defaults = ProviderDefaults()
         if let global = fields["global"] {

@@ -37,7 +37,8 @@ struct NodeReader {
     // MARK: Structure
 
     /// The entries of a mapping; keys outside `allowed` are reported with a suggestion (nil allows any key).
-    mutating func fields(_ node: Node, path: String, allowed: [String]?) -> Fields? {
+    /// Keys starting with `ignoredPrefix` are skipped: they only hold YAML anchors.
+    mutating func fields(_ node: Node, path: String, allowed: [String]?, ignoredPrefix: String? = nil) -> Fields? {
         guard case .mapping(let mapping) = node else {
             report(node, path, "expected a mapping, got \(describe(node))")
             return nil
@@ -46,6 +47,7 @@ struct NodeReader {
         var seen = Set<String>()
         // Explicit keys win over keys merged in with `<<`, as YAML merge keys specify.
         for (keyNode, value) in mapping where !isMergeKey(keyNode) {
+            if let ignoredPrefix, let key = keyNode.scalar?.string, key.hasPrefix(ignoredPrefix) { continue }
             guard let entry = entry(keyNode, value, path: path, allowed: allowed) else { continue }
             seen.insert(entry.key)
             if !isNull(value) { entries.append(entry) }
@@ -70,7 +72,9 @@ struct NodeReader {
             return nil
         }
         let key = scalar.string
-        let fieldPath = path.isEmpty ? key : "\(path).\(key)"
+        // A key pasted where a field name belongs must not reach the message through the path either.
+        let shownKey = looksLikeSecret(key) ? "<redacted>" : key
+        let fieldPath = path.isEmpty ? shownKey : "\(path).\(shownKey)"
         if let allowed, !allowed.contains(key) {
             report(keyNode, fieldPath, "unknown field \(displayValue(key))\(suggestionSuffix(for: key, in: allowed))")
             return nil

@@ -95,7 +95,10 @@ extension ConfigurationParser {
     /// At most one of api_key_env, api_key_file and api_key. Values are checked without ever being echoed
     /// when they look like key material.
     private mutating func parseAPIKey(_ fields: Fields) -> APIKeySource {
-        let given = ["api_key_env", "api_key_file", "api_key"].compactMap { fields[$0] }
+        // In document order, so the error points at the second one the reader meets.
+        let given = ["api_key_env", "api_key_file", "api_key"].compactMap { fields[$0] }.sorted {
+            ($0.keyNode.mark?.line ?? 0, $0.keyNode.mark?.column ?? 0) < ($1.keyNode.mark?.line ?? 0, $1.keyNode.mark?.column ?? 0)
+        }
         if given.count > 1 {
             let names = given.map(\.key)
             let listed = names.dropLast().joined(separator: ", ") + " and " + names.last!
@@ -141,7 +144,8 @@ extension ConfigurationParser {
             }
             // Header values may be credentials: never echoed.
             guard let value = reader.string(header, secret: true) else { continue }
-            if value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+            // Checked per scalar: "\r\n" is a single Character.
+            if value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
                 reader.report(header.value, header.path, "header values must not contain line breaks")
                 continue
             }
@@ -184,7 +188,8 @@ extension ConfigurationParser {
             if model.name == wholeAPIModelName {
                 reader.report(nameNode, path, "\(quoted(wholeAPIModelName)) is reserved for the provider's API as a whole")
             } else if let first = seen[model.name] {
-                reader.report(nameNode, path, "duplicate model \(displayValue(model.name)) (also \(entry.path)[\(first)])")
+                reader.report(
+                    nameNode, path, "duplicate model \(displayValue(model.name)) (first listed as \(entry.path)[\(first)])")
             } else {
                 seen[model.name] = index
                 models.append(model)

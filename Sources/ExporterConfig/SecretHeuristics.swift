@@ -1,14 +1,15 @@
 /// Guards that keep key material out of error messages and descriptions.
 
-/// Prefixes used by the API keys of common providers (compared case-insensitively).
-private let keyPrefixes = [
-    "sk-", "sk_", "hf_", "gsk_", "aiza", "nvapi-", "xai-", "pplx-", "r8_", "ghp_", "glpat-", "bearer ", "basic ",
-]
+/// Prefixes of the API keys common providers issue, case as issued (so `HF_TOKEN` is a name, `hf_…` a key).
+private let keyPrefixes = ["sk-", "sk_", "hf_", "gsk_", "AIza", "nvapi-", "xai-", "pplx-", "r8_", "ghp_", "glpat-"]
+/// Authorization schemes, compared case-insensitively.
+private let schemePrefixes = ["bearer ", "basic "]
 
 /// Whether a string is probably a credential that ended up in the wrong field (e.g. a key in `api_key_env`).
 func looksLikeSecret(_ text: String) -> Bool {
+    if keyPrefixes.contains(where: { text.hasPrefix($0) }) { return true }
     let lower = text.lowercased()
-    if keyPrefixes.contains(where: { lower.hasPrefix($0) }) { return true }
+    if schemePrefixes.contains(where: { lower.hasPrefix($0) }) { return true }
     // Long opaque tokens: no spaces, path or URL punctuation, both letters and digits.
     guard text.count >= 32 else { return false }
     let opaque = !text.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "." || $0 == ":" })
