@@ -11,7 +11,9 @@ public func parseConfiguration(yaml: String, filename: String) throws(ConfigErro
         throw ConfigErrors([syntaxError(error, file: filename)])
     }
     guard let root, !isNull(root) else {
-        throw ConfigErrors([ConfigError(file: filename, line: 0, column: 0, field: "", message: "the configuration is empty")])
+        throw ConfigErrors([
+            ConfigError(file: filename, line: 0, column: 0, field: "", message: "the configuration is empty")
+        ])
     }
     var parser = ConfigurationParser(file: filename)
     let configuration = parser.parse(root)
@@ -27,7 +29,8 @@ public func loadConfiguration(path: String) throws(ConfigErrors) -> ExporterConf
     case .success(let contents): text = contents
     case .failure(let problem):
         throw ConfigErrors([
-            ConfigError(file: path, line: 0, column: 0, field: "", message: "cannot read configuration: \(problem.reason)")
+            ConfigError(
+                file: path, line: 0, column: 0, field: "", message: "cannot read configuration: \(problem.reason)")
         ])
     }
     return try parseConfiguration(yaml: text, filename: path)

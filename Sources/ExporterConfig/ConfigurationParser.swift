@@ -41,7 +41,9 @@ struct ConfigurationParser {
 
     mutating func parse(_ root: Node) -> ExporterConfiguration {
         // Top-level `x-` keys are free-form, a place to define anchors (as in Compose files).
-        guard let fields = reader.fields(root, path: "", allowed: rootKeys, ignoredPrefix: "x-") else { return ExporterConfiguration() }
+        guard let fields = reader.fields(root, path: "", allowed: rootKeys, ignoredPrefix: "x-") else {
+            return ExporterConfiguration()
+        }
         var configuration = ExporterConfiguration()
         var defaults = ProviderDefaults()
         if let global = fields["global"] {
@@ -55,7 +57,9 @@ struct ConfigurationParser {
 
     // MARK: global
 
-    private mutating func parseGlobal(_ entry: Entry, into global: inout GlobalSettings, defaults: inout ProviderDefaults) {
+    private mutating func parseGlobal(
+        _ entry: Entry, into global: inout GlobalSettings, defaults: inout ProviderDefaults
+    ) {
         guard let fields = reader.fields(entry.value, path: entry.path, allowed: globalKeys) else { return }
         if let e = fields["aggregation_interval"], let value = reader.duration(e) {
             global.aggregationIntervalSeconds = value
@@ -70,7 +74,9 @@ struct ConfigurationParser {
         }
         if let e = fields["latency_buckets"], let buckets = parseBuckets(e) { global.latencyBuckets = buckets }
         if let e = fields["model_histograms"], let value = reader.bool(e) { global.modelHistograms = value }
-        if let e = fields["probe_concurrency"], let value = reader.int(e, minimum: 1) { global.probeConcurrency = value }
+        if let e = fields["probe_concurrency"], let value = reader.int(e, minimum: 1) {
+            global.probeConcurrency = value
+        }
         if let e = fields["score"] { global.score = parseScore(e, base: global.score) }
 
         parseTiming(fields, into: &defaults.interval, &defaults.timeout, &defaults.jitter)
@@ -103,7 +109,8 @@ struct ConfigurationParser {
                 valid = false
             } else if let last = buckets.last, value <= last {
                 reader.report(
-                    item, path, "buckets must be in ascending order: \(formatNumber(value)) follows \(formatNumber(last))")
+                    item, path,
+                    "buckets must be in ascending order: \(formatNumber(value)) follows \(formatNumber(last))")
                 valid = false
             }
             buckets.append(value)
@@ -114,7 +121,9 @@ struct ConfigurationParser {
     // MARK: blocks shared by global and providers
 
     /// Reads interval, timeout and jitter of one level over the inherited values.
-    mutating func parseTiming(_ fields: Fields, into interval: inout Sourced, _ timeout: inout Sourced, _ jitter: inout Sourced) {
+    mutating func parseTiming(
+        _ fields: Fields, into interval: inout Sourced, _ timeout: inout Sourced, _ jitter: inout Sourced
+    ) {
         for (key, allowZero) in [("interval", false), ("timeout", false), ("jitter", true)] {
             guard let e = fields[key], let value = reader.duration(e, allowZero: allowZero) else { continue }
             let sourced = Sourced(value: value, name: key, path: e.path, node: e.value)
@@ -162,9 +171,13 @@ struct ConfigurationParser {
     mutating func parseBreaker(_ entry: Entry, base: BreakerSettings) -> BreakerSettings {
         var breaker = base
         guard let fields = reader.fields(entry.value, path: entry.path, allowed: breakerKeys) else { return base }
-        if let e = fields["failure_threshold"], let value = reader.int(e, minimum: 1) { breaker.failureThreshold = value }
+        if let e = fields["failure_threshold"], let value = reader.int(e, minimum: 1) {
+            breaker.failureThreshold = value
+        }
         if let e = fields["open_duration"], let value = reader.duration(e) { breaker.openSeconds = value }
-        if let e = fields["success_threshold"], let value = reader.int(e, minimum: 1) { breaker.successThreshold = value }
+        if let e = fields["success_threshold"], let value = reader.int(e, minimum: 1) {
+            breaker.successThreshold = value
+        }
         return breaker
     }
 

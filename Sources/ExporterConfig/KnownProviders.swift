@@ -30,7 +30,8 @@ let knownProviders: [KnownProvider] = [
         name: "gemini", kind: .gemini, baseURL: "https://generativelanguage.googleapis.com",
         environmentVariables: ["GEMINI_API_KEY", "GOOGLE_API_KEY"], aliases: ["google"]),
     KnownProvider(
-        name: "mistral", kind: .openai, baseURL: "https://api.mistral.ai/v1", environmentVariables: ["MISTRAL_API_KEY"]),
+        name: "mistral", kind: .openai, baseURL: "https://api.mistral.ai/v1",
+        environmentVariables: ["MISTRAL_API_KEY"]),
     KnownProvider(
         name: "nvidia", kind: .openai, baseURL: "https://integrate.api.nvidia.com/v1",
         environmentVariables: ["NVIDIA_API_KEY"], aliases: ["nim"]),
@@ -51,7 +52,8 @@ let knownProviders: [KnownProvider] = [
 /// kinds agree, else the default endpoint of its kind.
 func defaultBaseURL(name: String, kind: ProviderKind) -> String {
     let lower = name.lowercased()
-    if let known = knownProviders.first(where: { ($0.name == lower || $0.aliases.contains(lower)) && $0.kind == kind }) {
+    if let known = knownProviders.first(where: { ($0.name == lower || $0.aliases.contains(lower)) && $0.kind == kind })
+    {
         return known.baseURL
     }
     switch kind {

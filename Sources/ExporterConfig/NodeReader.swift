@@ -216,6 +216,11 @@ struct NodeReader {
     }
 }
 
+/// Line and column of a node, for ordering.
+func position(_ node: Node) -> (Int, Int) {
+    (node.mark?.line ?? 0, node.mark?.column ?? 0)
+}
+
 /// Whether a node is YAML null (`~`, `null` or nothing at all).
 func isNull(_ node: Node) -> Bool {
     guard case .scalar(let scalar) = node, scalar.style == .plain else { return false }

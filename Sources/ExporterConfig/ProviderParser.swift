@@ -97,7 +97,7 @@ extension ConfigurationParser {
     private mutating func parseAPIKey(_ fields: Fields) -> APIKeySource {
         // In document order, so the error points at the second one the reader meets.
         let given = ["api_key_env", "api_key_file", "api_key"].compactMap { fields[$0] }.sorted {
-            ($0.keyNode.mark?.line ?? 0, $0.keyNode.mark?.column ?? 0) < ($1.keyNode.mark?.line ?? 0, $1.keyNode.mark?.column ?? 0)
+            position($0.keyNode) < position($1.keyNode)
         }
         if given.count > 1 {
             let names = given.map(\.key)
@@ -112,7 +112,8 @@ extension ConfigurationParser {
             guard let name = reader.nonEmptyString(entry, secret: true) else { return .none }
             if looksLikeSecret(name) {
                 reader.report(
-                    entry.value, entry.path, "looks like a key itself; give the name of the environment variable holding it")
+                    entry.value, entry.path,
+                    "looks like a key itself; give the name of the environment variable holding it")
             } else if !isEnvironmentVariableName(name) {
                 reader.report(entry.value, entry.path, "\(displayValue(name)) is not a valid environment variable name")
             }
@@ -186,10 +187,12 @@ extension ConfigurationParser {
             }
             guard let model else { continue }
             if model.name == wholeAPIModelName {
-                reader.report(nameNode, path, "\(quoted(wholeAPIModelName)) is reserved for the provider's API as a whole")
+                reader.report(
+                    nameNode, path, "\(quoted(wholeAPIModelName)) is reserved for the provider's API as a whole")
             } else if let first = seen[model.name] {
                 reader.report(
-                    nameNode, path, "duplicate model \(displayValue(model.name)) (first listed as \(entry.path)[\(first)])")
+                    nameNode, path,
+                    "duplicate model \(displayValue(model.name)) (first listed as \(entry.path)[\(first)])")
             } else {
                 seen[model.name] = index
                 models.append(model)

@@ -19,7 +19,8 @@ private let canary = "sk-canary-7d2e41aa90"
 @Test func missingOrEmptyVariableNamesTheVariableOnly() {
     for environment in [[:], ["MY_KEY": "  \n"]] as [[String: String]] {
         do {
-            _ = try resolveAPIKey(.environment("MY_KEY"), environment: environment.merging(["OTHER": canary]) { a, _ in a })
+            _ = try resolveAPIKey(
+                .environment("MY_KEY"), environment: environment.merging(["OTHER": canary]) { a, _ in a })
             Issue.record("expected an error")
         } catch {
             let message = error.description

@@ -3,17 +3,18 @@ import Testing
 
 @testable import ExporterConfig
 
-@Test(arguments: [
-    ("https://api.openai.com/v1", nil),
-    ("http://127.0.0.1:11434", nil),
-    ("HTTPS://Example.com", nil),
-    ("ftp//x", #""ftp//x" is not an http(s) URL"#),
-    ("ftp://example.com", #""ftp://example.com" is not an http(s) URL"#),
-    ("api.openai.com/v1", #""api.openai.com/v1" is not an http(s) URL"#),
-    ("https://", #""https://" has no host"#),
-    ("https://x.example/v1?a=b", #""https://x.example/v1?a=b" must not have a query or fragment"#),
-    ("has space", #""has space" is not an http(s) URL"#),
-] as [(String, String?)])
+@Test(
+    arguments: [
+        ("https://api.openai.com/v1", nil),
+        ("http://127.0.0.1:11434", nil),
+        ("HTTPS://Example.com", nil),
+        ("ftp//x", #""ftp//x" is not an http(s) URL"#),
+        ("ftp://example.com", #""ftp://example.com" is not an http(s) URL"#),
+        ("api.openai.com/v1", #""api.openai.com/v1" is not an http(s) URL"#),
+        ("https://", #""https://" has no host"#),
+        ("https://x.example/v1?a=b", #""https://x.example/v1?a=b" must not have a query or fragment"#),
+        ("has space", #""has space" is not an http(s) URL"#),
+    ] as [(String, String?)])
 func baseURLChecks(_ url: String, _ problem: String?) {
     #expect(baseURLProblem(url) == problem)
 }
@@ -50,13 +51,17 @@ func baseURLChecks(_ url: String, _ problem: String?) {
 }
 
 @Test func keyLikeValuesAreRecognised() {
-    for secret in ["sk-proj-abc", "hf_abcdef", "AIzaSyDUMMY", "bearer xyz", "gsk_123", "nvapi-xyz", "Bearer abc",
-        "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8"]
-    {
+    for secret in [
+        "sk-proj-abc", "hf_abcdef", "AIzaSyDUMMY", "bearer xyz", "gsk_123", "nvapi-xyz", "Bearer abc",
+        "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8",
+    ] {
         #expect(looksLikeSecret(secret), "\(secret)")
         #expect(displayValue(secret) == "<redacted>")
     }
-    for plain in ["OPENAI_API_KEY", "HF_TOKEN", "aiza", "/run/secrets/openai", "https://api.openai.com/v1", "gpt-4o-mini", "10 seconds"] {
+    for plain in [
+        "OPENAI_API_KEY", "HF_TOKEN", "aiza", "/run/secrets/openai", "https://api.openai.com/v1", "gpt-4o-mini",
+        "10 seconds",
+    ] {
         #expect(!looksLikeSecret(plain), "\(plain)")
     }
 }
