@@ -1,0 +1,106 @@
+import Foundation
+import HealthCore
+import Yams
+
+/// Parses a YAML configuration, reporting every problem at once, each with file, line, column and field.
+public func parseConfiguration(yaml: String, filename: String) throws(ConfigErrors) -> ExporterConfiguration {
+    let root: Node?
+    do {
+        root = try Yams.compose(yaml: yaml)
+    } catch {
+        throw ConfigErrors([syntaxError(error, file: filename)])
+    }
+    guard let root, !isNull(root) else {
+        throw ConfigErrors([
+            ConfigError(file: filename, line: 0, column: 0, field: "", message: "the configuration is empty")
+        ])
+    }
+    var parser = ConfigurationParser(file: filename)
+    let configuration = parser.parse(root)
+    let errors = parser.reader.errors
+    guard errors.isEmpty else { throw ConfigErrors(sortedByPosition(errors)) }
+    return configuration
+}
+
+/// Reads and parses a configuration file; an unreadable file is one error naming it.
+public func loadConfiguration(path: String) throws(ConfigErrors) -> ExporterConfiguration {
+    let text: String
+    switch readTextFile(path) {
+    case .success(let contents): text = contents
+    case .failure(let problem):
+        throw ConfigErrors([
+            ConfigError(
+                file: path, line: 0, column: 0, field: "", message: "cannot read configuration: \(problem.reason)")
+        ])
+    }
+    return try parseConfiguration(yaml: text, filename: path)
+}
+
+/// Why a file could not be read, in words.
+struct FileProblem: Error {
+    let reason: String
+}
+
+/// The UTF-8 contents of a file, or a short reason it cannot be had.
+func readTextFile(_ path: String) -> Result<String, FileProblem> {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        return .failure(FileProblem(reason: "no such file"))
+    }
+    if isDirectory.boolValue { return .failure(FileProblem(reason: "is a directory")) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        return .failure(FileProblem(reason: "permission denied"))
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        return .failure(FileProblem(reason: "not UTF-8 text"))
+    }
+    return .success(text)
+}
+
+/// Errors in document order, so they read top to bottom.
+private func sortedByPosition(_ errors: [ConfigError]) -> [ConfigError] {
+    errors.enumerated().sorted { a, b in
+        (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
+    }.map(\.element)
+}
+
+/// A YAML syntax error as a located `ConfigError`. Yams' own descriptions quote the offending source line,
+/// which could hold a key, so only the problem text and position are used.
+private func syntaxError(_ error: any Error, file: String) -> ConfigError {
+    func located(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ConfigError {
+        let during = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+        return ConfigError(
+            file: file, line: mark.line, column: mark.column, field: "", message: "invalid YAML: \(problem)\(during)")
+    }
+    switch error as? YamlError {
+    case .scanner(let context, let problem, let mark, _),
+        .parser(let context, let problem, let mark, _),
+        .composer(let context, let problem, let mark, _):
+        return located(mark, problem, context)
+    case .duplicatedKeysInMapping(let duplicates, let context):
+        let keys = duplicates.map(displayValue).joined(separator: ", ")
+        return ConfigError(
+            file: file, line: context.mark.line, column: context.mark.column, field: "",
+            message: "duplicate key \(keys) in the same mapping")
+    case .reader(let problem, let offset, _, let yaml):
+        let (line, column) = offset.map { lineAndColumn(of: $0, in: yaml) } ?? (0, 0)
+        return ConfigError(file: file, line: line, column: column, field: "", message: "invalid YAML: \(problem)")
+    default:
+        return ConfigError(file: file, line: 0, column: 0, field: "", message: "invalid YAML")
+    }
+}
+
+/// 1-based line and column of a character offset.
+private func lineAndColumn(of offset: Int, in text: String) -> (Int, Int) {
+    var line = 1
+    var column = 1
+    for character in text.prefix(offset) {
+        if character.isNewline {
+            line += 1
+            column = 1
+        } else {
+            column += 1
+        }
+    }
+    return (line, column)
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Pure checks on single field values. Each returns what is wrong, or nil when the value is fine.
+
+/// A base URL must be absolute http(s) with a host, without credentials, query or fragment
+/// (paths such as `/models` are appended to it).
+func baseURLProblem(_ text: String) -> String? {
+    let notURL = "\(displayValue(text)) is not an http(s) URL"
+    guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
+        return notURL
+    }
+    guard scheme == "http" || scheme == "https" else { return notURL }
+    guard let host = components.host, !host.isEmpty else { return "\(displayValue(text)) has no host" }
+    // Never echo a URL that carries credentials.
+    if components.user != nil || components.password != nil {
+        return "must not contain credentials; use api_key_env or api_key_file"
+    }
+    if components.query != nil || components.fragment != nil {
+        return "\(displayValue(text)) must not have a query or fragment"
+    }
+    return nil
+}
+
+/// The base URL as probes use it: without trailing slashes, so `{base}/models` has exactly one.
+func normalizedBaseURL(_ text: String) -> String {
+    var url = Substring(text)
+    while url.hasSuffix("/") { url = url.dropLast() }
+    return String(url)
+}
+
+/// RFC 9110 token characters, the only ones allowed in a header name.
+func isHeaderToken(_ name: String) -> Bool {
+    let extra: Set<Character> = ["!", "#", "$", "%", "&", "'", "*", "+", "-", ".", "^", "_", "`", "|", "~"]
+    return !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || extra.contains($0)) }
+}
+
+/// POSIX-style variable names: letters, digits and underscores, not starting with a digit.
+func isEnvironmentVariableName(_ name: String) -> Bool {
+    guard let first = name.first, !first.isNumber else { return false }
+    return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+}

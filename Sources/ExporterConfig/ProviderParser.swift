@@ -1,0 +1,203 @@
+import HealthCore
+import Yams
+
+let providerKeys = [
+    "name", "kind", "base_url", "api_key_env", "api_key_file", "api_key", "headers", "models",
+    "interval", "timeout", "jitter", "completion_probe", "max_probes_per_hour", "thresholds", "breaker",
+]
+let modelKeys = ["name", "max_tokens"]
+private let kindNames = ProviderKind.allCases.map(\.rawValue)
+
+extension ConfigurationParser {
+    mutating func parseProviders(_ entry: Entry, defaults: ProviderDefaults) -> [ProviderSettings] {
+        guard let items = reader.sequence(entry) else { return [] }
+        var providers: [ProviderSettings] = []
+        var firstByName: [String: Node] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "\(entry.path)[\(index)]"
+            guard let (provider, nameNode) = parseProvider(item, path: path, defaults: defaults) else { continue }
+            if let first = firstByName[provider.name] {
+                reader.report(
+                    nameNode, "\(path).name",
+                    "duplicate provider name \(quoted(provider.name)) (first defined at line \(first.mark?.line ?? 0))")
+                continue
+            }
+            firstByName[provider.name] = nameNode
+            providers.append(provider)
+        }
+        return providers
+    }
+
+    /// One provider and the node of its name; nil when anything essential is wrong (the problems are reported).
+    private mutating func parseProvider(
+        _ node: Node, path: String, defaults: ProviderDefaults
+    ) -> (ProviderSettings, Node)? {
+        guard let fields = reader.fields(node, path: path, allowed: providerKeys) else { return nil }
+        let errorsBefore = reader.errors.count
+
+        let name = fields["name"].flatMap { reader.nonEmptyString($0) }
+        if fields["name"] == nil { reader.report(node, "\(path).name", "is required") }
+        let kind = parseKind(fields["kind"], provider: node, path: path)
+
+        var baseURL: String?
+        if let e = fields["base_url"], let text = reader.nonEmptyString(e) {
+            if let problem = baseURLProblem(text) {
+                reader.report(e.value, e.path, problem)
+            } else {
+                baseURL = normalizedBaseURL(text)
+            }
+        } else if fields["base_url"] == nil, let name, let kind {
+            baseURL = defaultBaseURL(name: name, kind: kind)
+        }
+
+        let apiKey = parseAPIKey(fields)
+        let headers = fields["headers"].map { parseHeaders($0) } ?? [:]
+        let models = fields["models"].map { parseModels($0) } ?? []
+
+        var interval = defaults.interval
+        var timeout = defaults.timeout
+        var jitter = defaults.jitter
+        parseTiming(fields, into: &interval, &timeout, &jitter)
+        checkTiming(interval: interval, timeout: timeout, jitter: jitter, level: path)
+
+        var settings = ProviderSettings(
+            name: name ?? "", kind: kind ?? .openai, baseURL: baseURL ?? "", apiKey: apiKey, headers: headers,
+            models: models, intervalSeconds: interval.value, timeoutSeconds: timeout.value,
+            jitterSeconds: jitter.value, completionProbe: defaults.completionProbe,
+            maxProbesPerHour: defaults.maxProbesPerHour, thresholds: defaults.thresholds, breaker: defaults.breaker)
+        if let e = fields["completion_probe"], let value = reader.bool(e) { settings.completionProbe = value }
+        if let e = fields["max_probes_per_hour"], let value = reader.int(e, minimum: 1) {
+            settings.maxProbesPerHour = value
+        }
+        if let e = fields["thresholds"] { settings.thresholds = parseThresholds(e, base: defaults.thresholds) }
+        if let e = fields["breaker"] { settings.breaker = parseBreaker(e, base: defaults.breaker) }
+
+        guard reader.errors.count == errorsBefore, let nameNode = fields["name"]?.value else { return nil }
+        return (settings, nameNode)
+    }
+
+    private mutating func parseKind(_ entry: Entry?, provider: Node, path: String) -> ProviderKind? {
+        guard let entry else {
+            reader.report(provider, "\(path).kind", "is required (one of \(kindNames.joined(separator: ", ")))")
+            return nil
+        }
+        guard let text = reader.string(entry) else { return nil }
+        guard let kind = ProviderKind(rawValue: text) else {
+            reader.report(
+                entry.value, entry.path,
+                "unknown kind \(displayValue(text))\(suggestionSuffix(for: text, in: kindNames)); "
+                    + "expected one of \(kindNames.joined(separator: ", "))")
+            return nil
+        }
+        return kind
+    }
+
+    /// At most one of api_key_env, api_key_file and api_key. Values are checked without ever being echoed
+    /// when they look like key material.
+    private mutating func parseAPIKey(_ fields: Fields) -> APIKeySource {
+        // In document order, so the error points at the second one the reader meets.
+        let given = ["api_key_env", "api_key_file", "api_key"].compactMap { fields[$0] }.sorted {
+            position($0.keyNode) < position($1.keyNode)
+        }
+        if given.count > 1 {
+            let names = given.map(\.key)
+            let listed = names.dropLast().joined(separator: ", ") + " and " + names.last!
+            let quantity = names.count == 2 ? "both" : "all"
+            reader.report(given[1].keyNode, given[1].path, "\(listed) are \(quantity) set; set only one of them")
+            return .none
+        }
+        guard let entry = given.first else { return .none }
+        switch entry.key {
+        case "api_key_env":
+            guard let name = reader.nonEmptyString(entry, secret: true) else { return .none }
+            if looksLikeSecret(name) {
+                reader.report(
+                    entry.value, entry.path,
+                    "looks like a key itself; give the name of the environment variable holding it")
+            } else if !isEnvironmentVariableName(name) {
+                reader.report(entry.value, entry.path, "\(displayValue(name)) is not a valid environment variable name")
+            }
+            return .environment(name)
+        case "api_key_file":
+            guard let path = reader.nonEmptyString(entry, secret: true) else { return .none }
+            if looksLikeSecret(path) {
+                reader.report(entry.value, entry.path, "looks like a key itself; give the path of a file holding it")
+            }
+            return .file(path)
+        default:
+            guard let key = reader.nonEmptyString(entry, secret: true) else { return .none }
+            return .inline(Secret(key))
+        }
+    }
+
+    private mutating func parseHeaders(_ entry: Entry) -> [String: String] {
+        guard let fields = reader.fields(entry.value, path: entry.path, allowed: nil) else { return [:] }
+        var headers: [String: String] = [:]
+        var seen = Set<String>()
+        for header in fields.entries {
+            guard isHeaderToken(header.key) else {
+                reader.report(header.keyNode, header.path, "\(displayValue(header.key)) is not a valid header name")
+                continue
+            }
+            guard seen.insert(header.key.lowercased()).inserted else {
+                reader.report(header.keyNode, header.path, "duplicate header (header names are case-insensitive)")
+                continue
+            }
+            // Header values may be credentials: never echoed.
+            guard let value = reader.string(header, secret: true) else { continue }
+            // Checked per scalar: "\r\n" is a single Character.
+            if value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+                reader.report(header.value, header.path, "header values must not contain line breaks")
+                continue
+            }
+            headers[header.key] = value
+        }
+        return headers
+    }
+
+    /// Model entries: a name, or `{name, max_tokens}`.
+    private mutating func parseModels(_ entry: Entry) -> [ModelSettings] {
+        guard let items = reader.sequence(entry) else { return [] }
+        var models: [ModelSettings] = []
+        var seen: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            let path = "\(entry.path)[\(index)]"
+            var model: ModelSettings?
+            var nameNode = item
+            switch item {
+            case .scalar:
+                if isNull(item) {
+                    reader.report(item, path, "model name must not be empty")
+                } else if let name = reader.nonEmptyString(Entry(key: "", keyNode: item, value: item, path: path)) {
+                    model = ModelSettings(name: name)
+                }
+            case .mapping:
+                guard let fields = reader.fields(item, path: path, allowed: modelKeys) else { continue }
+                guard let nameEntry = fields["name"] else {
+                    reader.report(item, "\(path).name", "is required")
+                    continue
+                }
+                nameNode = nameEntry.value
+                let maxTokens = fields["max_tokens"].flatMap { reader.int($0, minimum: 1) }
+                if let name = reader.nonEmptyString(nameEntry) {
+                    model = ModelSettings(name: name, maxTokens: maxTokens ?? 1)
+                }
+            default:
+                reader.report(item, path, "expected a model name or {name, max_tokens}, got \(kindName(item))")
+            }
+            guard let model else { continue }
+            if model.name == wholeAPIModelName {
+                reader.report(
+                    nameNode, path, "\(quoted(wholeAPIModelName)) is reserved for the provider's API as a whole")
+            } else if let first = seen[model.name] {
+                reader.report(
+                    nameNode, path,
+                    "duplicate model \(displayValue(model.name)) (first listed as \(entry.path)[\(first)])")
+            } else {
+                seen[model.name] = index
+                models.append(model)
+            }
+        }
+        return models
+    }
+}

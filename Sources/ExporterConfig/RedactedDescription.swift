@@ -1,0 +1,80 @@
+import HealthCore
+
+/// The effective configuration as YAML, for `GET /config`: every provider with the values it really uses, and
+/// every secret (inline keys, credential headers) shown as `<secret>`. It parses back into the same
+/// configuration, secrets aside.
+public func redactedDescription(_ config: ExporterConfiguration) -> String {
+    let global = config.global
+    let score = global.score
+    var lines = [
+        "global:",
+        "  aggregation_interval: \(renderDuration(global.aggregationIntervalSeconds))",
+        "  window: \(renderDuration(global.windowSeconds))",
+        "  latency_buckets: [\(global.latencyBuckets.map(formatNumber).joined(separator: ", "))]",
+        "  model_histograms: \(global.modelHistograms)",
+        "  probe_concurrency: \(global.probeConcurrency)",
+        "  score: {availability_weight: \(formatNumber(score.availabilityWeight)), "
+            + "error_rate_weight: \(formatNumber(score.errorRateWeight)), "
+            + "latency_weight: \(formatNumber(score.latencyWeight)), "
+            + "latency_good: \(renderDuration(score.latencyGoodSeconds)), "
+            + "latency_bad: \(renderDuration(score.latencyBadSeconds))}",
+    ]
+    if config.providers.isEmpty {
+        lines.append("providers: []")
+    } else {
+        lines.append("providers:")
+        for provider in config.providers { lines += providerLines(provider) }
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+private func providerLines(_ provider: ProviderSettings) -> [String] {
+    var lines = [
+        "  - name: \(quoted(provider.name))",
+        "    kind: \(provider.kind.rawValue)",
+        "    base_url: \(quoted(provider.baseURL))",
+    ]
+    switch provider.apiKey {
+    case .none: break
+    case .environment(let name): lines.append("    api_key_env: \(quoted(name))")
+    case .file(let path): lines.append("    api_key_file: \(quoted(path))")
+    case .inline: lines.append("    api_key: \(quoted("<secret>"))")
+    }
+    if !provider.headers.isEmpty {
+        lines.append("    headers:")
+        for (name, value) in provider.headers.sorted(by: { $0.key < $1.key }) {
+            lines.append("      \(quoted(name)): \(quoted(isSecretHeaderName(name) ? "<secret>" : value))")
+        }
+    }
+    if provider.models.isEmpty {
+        lines.append("    models: []")
+    } else {
+        lines.append("    models:")
+        for model in provider.models {
+            lines.append("      - {name: \(quoted(model.name)), max_tokens: \(model.maxTokens)}")
+        }
+    }
+    let thresholds = provider.thresholds
+    let breaker = provider.breaker
+    lines += [
+        "    interval: \(renderDuration(provider.intervalSeconds))",
+        "    timeout: \(renderDuration(provider.timeoutSeconds))",
+        "    jitter: \(renderDuration(provider.jitterSeconds))",
+        "    completion_probe: \(provider.completionProbe)",
+        "    max_probes_per_hour: \(provider.maxProbesPerHour)",
+        "    thresholds: {error_rate: \(formatNumber(thresholds.errorRate)), "
+            + "p95_latency: \(renderDuration(thresholds.p95LatencySeconds)), "
+            + "rate_limit_remaining: \(formatNumber(thresholds.rateLimitRemainingRatio))}",
+        "    breaker: {failure_threshold: \(breaker.failureThreshold), "
+            + "open_duration: \(renderDuration(breaker.openSeconds)), "
+            + "success_threshold: \(breaker.successThreshold)}",
+    ]
+    return lines
+}
+
+/// A duration that parses back to the same value: `1m30s` for whole seconds, else milliseconds.
+func renderDuration(_ seconds: Double) -> String {
+    let milliseconds = (seconds * 1000).rounded()
+    if milliseconds.truncatingRemainder(dividingBy: 1000) == 0 || seconds > 1e9 { return formatDuration(seconds) }
+    return "\(Int(milliseconds))ms"
+}

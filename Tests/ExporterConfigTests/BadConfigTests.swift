@@ -1,0 +1,253 @@
+import Foundation
+import Testing
+
+@testable import ExporterConfig
+
+/// One expected error: where, which field, and a part of the message.
+struct ExpectedError: Sendable, CustomStringConvertible {
+    let line: Int
+    let column: Int
+    let field: String
+    let message: String
+    init(_ line: Int, _ column: Int, _ field: String, _ message: String) {
+        self.line = line
+        self.column = column
+        self.field = field
+        self.message = message
+    }
+    var description: String { "\(line):\(column) \(field): …\(message)…" }
+}
+
+struct BadFile: Sendable, CustomTestStringConvertible {
+    let name: String
+    let expected: [ExpectedError]
+    var testDescription: String { name }
+}
+
+private let badFiles: [BadFile] = [
+    BadFile(
+        name: "unknown-key.yml",
+        expected: [
+            ExpectedError(4, 5, "providers[0].intervall", #"unknown field "intervall" (did you mean "interval"?)"#)
+        ]),
+    BadFile(
+        name: "bad-url.yml",
+        expected: [
+            ExpectedError(6, 15, "providers[1].base_url", #""ftp//x" is not an http(s) URL"#)
+        ]),
+    BadFile(
+        name: "several-errors.yml",
+        expected: [
+            ExpectedError(4, 3, "global.windw", #"unknown field "windw" (did you mean "window"?)"#),
+            ExpectedError(10, 15, "providers[1].base_url", #""ftp//x" is not an http(s) URL"#),
+        ]),
+    BadFile(
+        name: "duplicate-names.yml",
+        expected: [
+            ExpectedError(6, 11, "providers[2].name", #"duplicate provider name "openai" (first defined at line 2)"#)
+        ]),
+    BadFile(
+        name: "bad-duration.yml",
+        expected: [
+            ExpectedError(2, 13, "global.interval", #"expected a duration such as 30s or 1m30s, got "soon""#),
+            ExpectedError(6, 14, "providers[0].timeout", #"got "10 seconds""#),
+            ExpectedError(7, 13, "providers[0].jitter", #"got "-1s""#),
+            ExpectedError(8, 30, "providers[0].breaker.open_duration", "must be greater than 0"),
+        ]),
+    BadFile(
+        name: "wrong-type.yml",
+        expected: [
+            ExpectedError(2, 22, "global.probe_concurrency", #"expected a whole number, got "abc""#),
+            ExpectedError(3, 21, "global.model_histograms", #"expected true or false, got the quoted string "yes""#),
+            ExpectedError(4, 15, "global.thresholds", "expected a mapping, got a list"),
+            ExpectedError(8, 13, "providers[0].models", "expected a list, got a mapping"),
+            ExpectedError(9, 26, "providers[0].max_probes_per_hour", #"got the quoted string "600""#),
+            ExpectedError(10, 5, "providers[1]", #"expected a mapping, got "just-a-string""#),
+        ]),
+    BadFile(
+        name: "bad-ratio.yml",
+        expected: [
+            ExpectedError(3, 17, "global.thresholds.error_rate", "must be between 0 and 1, got 1.5"),
+            ExpectedError(7, 40, "providers[0].thresholds.rate_limit_remaining", "must be between 0 and 1, got -0.1"),
+        ]),
+    BadFile(name: "empty.yml", expected: [ExpectedError(0, 0, "", "the configuration is empty")]),
+    BadFile(
+        name: "invalid-yaml.yml",
+        expected: [
+            ExpectedError(5, 9, "", "invalid YAML: did not find expected ',' or ']'")
+        ]),
+    BadFile(name: "duplicate-key.yml", expected: [ExpectedError(3, 5, "", #"duplicate key "kind""#)]),
+    BadFile(
+        name: "key-env-and-file.yml",
+        expected: [
+            ExpectedError(5, 5, "providers[0].api_key_file", "api_key_env and api_key_file are both set")
+        ]),
+    BadFile(
+        name: "unknown-kind.yml",
+        expected: [
+            ExpectedError(3, 11, "providers[0].kind", #"unknown kind "opena" (did you mean "openai"?)"#),
+            ExpectedError(4, 5, "providers[1].kind", "is required (one of openai, openrouter, anthropic"),
+        ]),
+    BadFile(
+        name: "timeout-not-below-interval.yml",
+        expected: [
+            ExpectedError(2, 13, "global.interval", "timeout (10s, the default) must be shorter than interval (10s)"),
+            ExpectedError(
+                6, 14, "providers[0].timeout", "timeout (15s) must be shorter than interval (10s, from global.interval)"
+            ),
+            ExpectedError(
+                9, 13, "providers[1].jitter", "jitter (30s) must be shorter than interval (10s, from global.interval)"),
+        ]),
+    BadFile(
+        name: "score-and-buckets.yml",
+        expected: [
+            ExpectedError(2, 26, "global.latency_buckets[1]", "ascending order: 0.05 follows 0.1"),
+            ExpectedError(2, 32, "global.latency_buckets[2]", "must be greater than 0, got -1"),
+            ExpectedError(2, 36, "global.latency_buckets[3]", #"expected a number, got ".inf""#),
+            ExpectedError(4, 5, "global.score", "at least one weight must be greater than 0"),
+            ExpectedError(7, 19, "global.score.latency_good", "latency_good (10s) must be less than latency_bad (2s)"),
+        ]),
+    BadFile(
+        name: "models-and-headers.yml",
+        expected: [
+            ExpectedError(6, 37, "providers[0].models[1].max_tokens", "must be at least 1, got 0"),
+            ExpectedError(7, 9, "providers[0].models[2]", #"duplicate model "gpt-4o""#),
+            ExpectedError(8, 9, "providers[0].models[3].name", "is required"),
+            ExpectedError(9, 9, "providers[0].models[4]", "expected a model name or {name, max_tokens}, got a list"),
+            ExpectedError(11, 7, "providers[0].headers.Bad Header", #""Bad Header" is not a valid header name"#),
+            ExpectedError(12, 16, "providers[0].headers.X-Title", "expected a string, got a list"),
+        ]),
+]
+
+@Test(arguments: badFiles)
+func badFileReportsEveryExpectedError(_ bad: BadFile) throws {
+    let found = try errors(ofFile: "bad/\(bad.name)")
+    #expect(found.count == bad.expected.count, "\(found.map(\.description).joined(separator: "\n"))")
+    for (error, expected) in zip(found, bad.expected) {
+        #expect(error.line == expected.line, "\(error)")
+        #expect(error.column == expected.column, "\(error)")
+        #expect(error.field == expected.field, "\(error)")
+        #expect(error.message.contains(expected.message), "\(error) lacks \(expected.message)")
+        #expect(error.file.hasSuffix("bad/\(bad.name)"), "\(error.file)")
+    }
+}
+
+@Test func everyBadFileIsCovered() throws {
+    let listed = try FileManager.default.contentsOfDirectory(atPath: try testdataPath("bad")).filter {
+        $0.hasSuffix(".yml")
+    }
+    #expect(Set(listed) == Set(badFiles.map(\.name)))
+}
+
+@Test func errorDescriptionIsFileLineColumnFieldMessage() throws {
+    let yaml = try String(contentsOfFile: try testdataPath("bad/several-errors.yml"), encoding: .utf8)
+    do {
+        _ = try parseConfiguration(yaml: yaml, filename: "config.yml")
+        Issue.record("expected errors")
+    } catch {
+        #expect(
+            error.description == """
+                config.yml:4:3: global.windw: unknown field "windw" (did you mean "window"?)
+                config.yml:10:15: providers[1].base_url: "ftp//x" is not an http(s) URL
+                """)
+    }
+}
+
+@Test func errorWithoutPositionOrFieldLeavesThemOut() {
+    let error = ConfigError(file: "config.yml", line: 0, column: 0, field: "", message: "the configuration is empty")
+    #expect(error.description == "config.yml: the configuration is empty")
+}
+
+@Test func unreadableFilesAreOneErrorNamingTheFile() throws {
+    let directory = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let missing = directory.appendingPathComponent("nope.yml").path
+    for (path, reason) in [(missing, "no such file"), (directory.path, "is a directory")] {
+        do {
+            _ = try loadConfiguration(path: path)
+            Issue.record("expected an error for \(path)")
+        } catch {
+            #expect(error.errors.count == 1)
+            #expect(error.errors.first?.file == path)
+            #expect(error.errors.first?.message == "cannot read configuration: \(reason)")
+        }
+    }
+}
+
+@Test func emptyTextAndNullDocumentAreEmpty() {
+    for yaml in ["", "\n\n", "~\n", "# only a comment\n"] {
+        let found = errors(ofYAML: yaml)
+        #expect(found.map(\.message) == ["the configuration is empty"], "\(yaml.debugDescription)")
+    }
+}
+
+@Test func rootMustBeAMapping() {
+    let found = errors(ofYAML: "- name: openai\n  kind: openai\n")
+    #expect(found.map(\.message) == ["expected a mapping, got a list"])
+    #expect(found.first?.line == 1)
+}
+
+@Test func unknownRootKeyIsAnErrorButXPrefixedKeysAreFree() {
+    let found = errors(ofYAML: "x-anchors: {a: 1}\nprovider:\n  - name: a\n")
+    #expect(found.count == 1)
+    #expect(found.first?.field == "provider")
+    #expect(found.first?.message == #"unknown field "provider" (did you mean "providers"?)"#)
+    #expect(found.first?.line == 2)
+}
+
+@Test func unknownKeyFarFromAnyKnownOneHasNoSuggestion() {
+    let found = errors(ofYAML: "providers:\n  - {name: a, kind: openai, colour: blue}\n")
+    #expect(found.map(\.message) == [#"unknown field "colour""#])
+}
+
+@Test func missingNameAndEmptyNameAreReported() {
+    let found = errors(ofYAML: "providers:\n  - kind: openai\n  - {name: '  ', kind: openai}\n")
+    #expect(found.map(\.field) == ["providers[0].name", "providers[1].name"])
+    #expect(found.map(\.message) == ["is required", "must not be empty"])
+}
+
+@Test func multipleDocumentsAreRejected() {
+    let found = errors(ofYAML: "providers: []\n---\nproviders: []\n")
+    #expect(found.count == 1)
+    #expect(found.first?.message.hasPrefix("invalid YAML") == true)
+    #expect(found.first?.line == 2)
+}
+
+@Test func baseURLWithCredentialsIsRejectedWithoutEchoingThem() {
+    let found = errors(
+        ofYAML: "providers:\n  - {name: a, kind: openai, base_url: 'https://user:hunter2@x.example/v1'}\n")
+    #expect(found.count == 1)
+    #expect(found.first?.message.contains("credentials") == true)
+    #expect(!found.description.contains("hunter2"))
+}
+
+@Test func windowShorterThanAggregationIntervalIsAnError() {
+    let found = errors(ofYAML: "global:\n  aggregation_interval: 1m\n  window: 30s\n")
+    #expect(found.map(\.field) == ["global.window"])
+    #expect(found.first?.message == "window (30s) must not be shorter than aggregation_interval (1m)")
+}
+
+@Test func allThreeKeySourcesAreReportedOnce() {
+    let found = errors(
+        ofYAML: "providers:\n  - {name: a, kind: openai, api_key_env: A, api_key_file: /f, api_key: inline}\n")
+    #expect(found.map(\.message) == ["api_key_env, api_key_file and api_key are all set; set only one of them"])
+}
+
+@Test func apiKeyEnvMustBeAVariableName() {
+    let found = errors(ofYAML: "providers:\n  - {name: a, kind: openai, api_key_env: 'MY-KEY'}\n")
+    #expect(found.map(\.message) == [#""MY-KEY" is not a valid environment variable name"#])
+}
+
+@Test func reservedModelNameIsRejected() {
+    let found = errors(ofYAML: "providers:\n  - {name: a, kind: openai, models: ['*']}\n")
+    #expect(found.first?.message.contains("reserved") == true)
+}
+
+@Test func headerValuesMustNotContainLineBreaksAndNamesMustBeUnique() {
+    let yaml = "providers:\n  - name: a\n    kind: openai\n    headers: {X-A: \"1\\r\\nX-B: 2\", x-a: b}\n"
+    let found = errors(ofYAML: yaml)
+    #expect(
+        found.map(\.message) == [
+            "header values must not contain line breaks", "duplicate header (header names are case-insensitive)",
+        ])
+}

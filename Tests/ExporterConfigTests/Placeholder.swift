@@ -1,5 +1,0 @@
-import Testing
-
-@Test func exporterConfigBuilds() {
-    #expect(Bool(true))
-}
