@@ -75,7 +75,7 @@ let package = Package(
             dependencies: ["ExporterConfig"],
             resources: [.copy("testdata")]
         ),
-        .testTarget(name: "ProbingTests", dependencies: ["Probing", "ProviderSimulator"]),
+        .testTarget(name: "ProbingTests", dependencies: ["HealthCore", "Probing", "ProviderSimulator"]),
         .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
     ]
 )
