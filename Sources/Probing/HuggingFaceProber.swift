@@ -32,12 +32,13 @@ public struct HuggingFaceProber: Prober {
             for try await (model, check) in group { checks[model] = check }
             return checks
         }
-        // Without whoami, the provider answered if any model request got an HTTP answer.
-        let fallback = provider.models.compactMap { checks[$0.name] }
-        let answered = fallback.first { providerAnswered($0.reason) }.map {
+        // Without whoami, the provider is fine when any model was found; otherwise the first model's failure
+        // (all 401, say) is the provider's.
+        let modelResults = provider.models.compactMap { checks[$0.name] }
+        let found = modelResults.first { $0.success || $0.reason == .modelMissing }.map {
             ProbeCheck.passed(statusCode: $0.statusCode, latencySeconds: $0.latencySeconds)
         }
-        let check = providerCheck ?? answered ?? fallback.first!
+        let check = providerCheck ?? found ?? modelResults[0]
         return context.outcome(providerCheck: check, modelChecks: checks, rateLimit: rateLimit)
     }
 
