@@ -11,6 +11,10 @@ import Synchronization
 /// URLSession's own timeouts are idle timeouts: a server sending one byte per second keeps a request alive
 /// far beyond them. So each request races a timer, and the loser is cancelled without waiting for
 /// URLSession to report back.
+///
+/// Known limit: FoundationNetworking on Linux traps (swift-corelibs-foundation issue 5285) when a server
+/// closes the connection after sending a status line but before the end of the headers; the deadline
+/// usually cancels such a request first, but nothing in this process can catch that trap.
 public final class HTTPProbeClient: Sendable {
     private let session: URLSession
     private let userAgent: String
