@@ -34,6 +34,7 @@ let package = Package(
         .target(
             name: "ProviderSimulator",
             dependencies: [
+                "HealthCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -76,7 +77,7 @@ let package = Package(
             dependencies: ["ExporterConfig"],
             resources: [.copy("testdata")]
         ),
-        .testTarget(name: "ProbingTests", dependencies: ["Probing", "ProviderSimulator"]),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore"]),
+        .testTarget(name: "ProbingTests", dependencies: ["HealthCore", "Probing", "ProviderSimulator"]),
+        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "ProviderSimulator"]),
     ]
 )

@@ -1,0 +1,69 @@
+import Foundation
+import HealthCore
+
+/// The verdict on one HTTP exchange (or on one model), before it becomes a `ModelResult`.
+public struct ProbeCheck: Sendable, Equatable {
+    public var success: Bool
+    public var reason: FailureReason?
+    public var statusCode: Int?
+    public var latencySeconds: Double
+    /// Short message; never contains a secret.
+    public var error: String?
+
+    public static func passed(statusCode: Int?, latencySeconds: Double) -> ProbeCheck {
+        ProbeCheck(success: true, reason: nil, statusCode: statusCode, latencySeconds: latencySeconds, error: nil)
+    }
+
+    public static func failed(
+        _ reason: FailureReason, statusCode: Int?, latencySeconds: Double, error: String
+    ) -> ProbeCheck {
+        ProbeCheck(success: false, reason: reason, statusCode: statusCode, latencySeconds: latencySeconds, error: error)
+    }
+
+    /// A failed check on a response that came back but could not be used.
+    func unusable(_ message: String) -> ProbeCheck {
+        .failed(.badResponse, statusCode: statusCode, latencySeconds: latencySeconds, error: message)
+    }
+
+    /// Judges an exchange by transport outcome and HTTP status. Text from the body is redacted of `secret`.
+    public static func judging(_ result: HTTPProbeResult, secret: String?) -> ProbeCheck {
+        switch result {
+        case .failure(let reason, let message, let latency):
+            return .failed(reason, statusCode: nil, latencySeconds: latency, error: message)
+        case .response(let response, let latency):
+            guard let reason = FailureReason.forHTTPStatus(response.statusCode) else {
+                return .passed(statusCode: response.statusCode, latencySeconds: latency)
+            }
+            return .failed(
+                reason, statusCode: response.statusCode, latencySeconds: latency,
+                error: httpErrorMessage(response, secret: secret))
+        }
+    }
+}
+
+/// Whether a provider-level failure still means the provider answered: 2xx, or a 4xx like 401/403/429.
+public func providerAnswered(_ reason: FailureReason?) -> Bool {
+    switch reason {
+    case nil, .auth, .rateLimited, .http4xx, .modelMissing: return true
+    case .timeout, .connect, .dns, .tls, .http5xx, .badResponse: return false
+    }
+}
+
+/// "HTTP 401: Incorrect API key provided: <secret>." — the status plus the provider's own message, if any.
+func httpErrorMessage(_ response: HTTPProbeResponse, secret: String?) -> String {
+    let status = "HTTP \(response.statusCode)"
+    guard let message = providerErrorMessage(response.body), !message.isEmpty else { return status }
+    return status + ": " + redact(message, secret: secret, maxLength: 120)
+}
+
+/// The human message in a provider's error body: `error.message`, `error` (a string) or `message`.
+func providerErrorMessage(_ body: [UInt8]) -> String? {
+    guard !body.isEmpty, body.count <= 1 << 20,
+        let json = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+    else { return nil }
+    let root = (json as? [Any])?.first ?? json
+    guard let object = root as? [String: Any] else { return nil }
+    if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
+    if let error = object["error"] as? String { return error }
+    return object["message"] as? String
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func probingBuilds() {
-    #expect(Bool(true))
-}

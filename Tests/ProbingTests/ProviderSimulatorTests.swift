@@ -1,0 +1,172 @@
+import Foundation
+import HealthCore
+import Probing
+import ProviderSimulator
+import Testing
+
+private func get(_ url: String, client: HTTPProbeClient, timeout: Double = 3) async throws -> HTTPProbeResponse {
+    let result = try await client.send(HTTPProbeRequest(url: url, timeoutSeconds: timeout))
+    return try #require(result.response)
+}
+
+extension NetworkTests {
+    @Suite struct ProviderSimulatorTests {
+        @Test func baseURLsFollowEachKindsConvention() async throws {
+            let providers = ProviderKind.allCases.map { SimulatedProvider(name: "p-\($0.rawValue)", kind: $0, models: []) }
+            try await withSimulator(providers) { server in
+                let root = "http://127.0.0.1:\(server.port)"
+                #expect(server.baseURL(for: "p-openai") == root + "/p-openai/v1")
+                #expect(server.baseURL(for: "p-openrouter") == root + "/p-openrouter/api/v1")
+                #expect(server.baseURL(for: "p-anthropic") == root + "/p-anthropic")
+                #expect(server.baseURL(for: "p-gemini") == root + "/p-gemini")
+                #expect(server.baseURL(for: "p-ollama") == root + "/p-ollama")
+                #expect(server.baseURL(for: "p-huggingface") == root + "/p-huggingface")
+            }
+        }
+
+        @Test func namesAreMadePathSafe() async throws {
+            let name = "team a/openai (eu)"
+            try await withSimulator([SimulatedProvider(name: name, kind: .openai, models: ["m"])]) { server in
+                let base = server.baseURL(for: name)
+                #expect(!base.contains(" "))
+                #expect(!base.dropFirst("http://".count).contains("(eu)"))
+                let outcome = try await probeOnce(settings(server, name, kind: .openai, models: ["m"]))
+                #expect(outcome.results.first?.success == true)
+                #expect(server.requestCount(for: name) == 1)
+            }
+        }
+
+        @Test func duplicateNamesAreRefused() async throws {
+            await #expect(throws: (any Error).self) {
+                _ = try await ProviderSimulatorServer.start(providers: [
+                    SimulatedProvider(name: "x", kind: .openai, models: []),
+                    SimulatedProvider(name: "x", kind: .anthropic, models: []),
+                ])
+            }
+        }
+
+        @Test func unknownProviderIs404() async throws {
+            try await withSimulator([SimulatedProvider(name: "p", kind: .openai, models: [])]) { server in
+                let response = try await get("http://127.0.0.1:\(server.port)/nobody/v1/models", client: HTTPProbeClient())
+                #expect(response.statusCode == 404)
+            }
+        }
+
+        @Test func flakyFailsEveryNthRequestFromTheSecond() async throws {
+            try await withSimulator([SimulatedProvider(name: "f", kind: .openai, models: ["m"], behaviour: .flaky(failEvery: 3))]) {
+                server in
+                let client = HTTPProbeClient()
+                var statuses: [Int] = []
+                for _ in 1...8 {
+                    statuses.append(try await get(server.baseURL(for: "f") + "/models", client: client).statusCode)
+                }
+                #expect(statuses == [200, 503, 200, 200, 503, 200, 200, 503])
+                #expect(server.requestCount(for: "f") == 8)
+            }
+        }
+
+        @Test func thousandsOfModelsInOneList() async throws {
+            let models = (0..<5000).map { "model-\($0)" }
+            try await withSimulator([SimulatedProvider(name: "big", kind: .openai, models: models)]) { server in
+                let response = try await get(server.baseURL(for: "big") + "/models", client: HTTPProbeClient())
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+                let data = try #require(object["data"] as? [[String: Any]])
+                #expect(data.count == 5000)
+                #expect(data.last?["id"] as? String == "model-4999")
+            }
+        }
+
+        @Test func manyConcurrentProbes() async throws {
+            let providers = (0..<40).map { SimulatedProvider(name: "p\($0)", kind: .openai, models: ["m"]) }
+            try await withSimulator(providers) { server in
+                let client = HTTPProbeClient()
+                let outcomes = try await withThrowingTaskGroup(of: ProbeOutcome.self) { group in
+                    for index in 0..<40 {
+                        for _ in 0..<5 {
+                            let provider = settings(server, "p\(index)", kind: .openai, models: ["m"])
+                            group.addTask { try await makeProber(for: .openai, client: client).probe(provider, apiKey: nil) }
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(outcomes.count == 200)
+                #expect(outcomes.allSatisfy { $0.results.first?.success == true })
+                #expect((0..<40).allSatisfy { server.requestCount(for: "p\($0)") == 5 })
+            }
+        }
+
+        @Test func shutdownIsCleanWithStalledConnectionsOpen() async throws {
+            let server = try await ProviderSimulatorServer.start(providers: [
+                SimulatedProvider(name: "never", kind: .openai, models: [], behaviour: .neverAnswer),
+                SimulatedProvider(name: "drip", kind: .openai, models: [], behaviour: .drip(interval: 0.05)),
+            ])
+            let port = server.port
+            async let never = RawHTTPConnection.exchange(port: port, path: "/never/v1/models")
+            async let drip = RawHTTPConnection.exchange(port: port, path: "/drip/v1/models")
+            while server.requestCount(for: "never") == 0 || server.requestCount(for: "drip") == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let clock = ContinuousClock()
+            let start = clock.now
+            try await server.shutdown()
+            #expect((clock.now - start).seconds < 2)
+            let (neverReceived, dripReceived) = await (never, drip)
+            // Both stalled connections were closed by the server well before the clients' 10 s read timeout.
+            #expect((clock.now - start).seconds < 5)
+            #expect(neverReceived.closedByServer && neverReceived.bytes.isEmpty)
+            #expect(dripReceived.closedByServer)
+            let dripped = String(decoding: dripReceived.bytes, as: UTF8.self)
+            #expect(dripped.hasPrefix("HTTP/1.1 200 OK\r\nx"))
+            #expect(!dripped.contains("\r\n\r\n"))
+        }
+
+        @Test func healthyAnswersAfterASmallLatencyAndExtraLatency() async throws {
+            let sim = SimulatedProvider(name: "p", kind: .ollama, models: ["m"], extraLatency: 0.2)
+            try await withSimulator([sim]) { server in
+                let result = try await HTTPProbeClient().send(
+                    HTTPProbeRequest(url: server.baseURL(for: "p") + "/api/tags", timeoutSeconds: 3))
+                #expect(result.response?.statusCode == 200)
+                #expect(result.latencySeconds >= 0.2)
+                #expect(result.latencySeconds < 0.8)
+            }
+        }
+
+        @Test func demoFleetCoversEveryBehaviour() async throws {
+            let fleet = SimulatedProvider.demoFleet()
+            #expect(fleet.count == 6)
+            #expect(Set(fleet.map(\.name)).count == 6)
+            #expect(fleet.allSatisfy { !$0.models.isEmpty })
+            let big = SimulatedProvider.demoFleet(providers: 20, modelsPerProvider: 50)
+            #expect(big.count == 20)
+            #expect(Set(big.map(\.name)).count == 20)
+            #expect(big.allSatisfy { $0.models.count == 50 && Set($0.models).count == 50 })
+        }
+    }
+}
+
+extension NetworkTests {
+    @Suite struct DemoFleetProbeTests {
+        /// The demo fleet, probed for real, shows each behaviour as the failure it stands for.
+        @Test func demoFleetProbesToItsBehaviours() async throws {
+            try await withSimulator(SimulatedProvider.demoFleet()) { server in
+                let client = HTTPProbeClient()
+                var outcomes: [String: ProbeOutcome] = [:]
+                for var provider in server.providerSettings() {
+                    provider.timeoutSeconds = 3
+                    outcomes[provider.name] = try await makeProber(for: provider.kind, client: client)
+                        .probe(provider, apiKey: nil)
+                }
+                #expect(outcomes.count == 6)
+                #expect(outcomes["healthy-openai"]?.results.allSatisfy { $0.success } == true)
+                #expect(outcomes["healthy-openai"]?.results.count == 3)
+                let slow = try #require(outcomes["slow-anthropic"]?.results.first)
+                #expect(slow.success && slow.latencySeconds >= 1.2)
+                #expect(outcomes["flaky-gemini"]?.results.first?.success == true)  // the first request passes
+                #expect(outcomes["ratelimited-openrouter"]?.reason == .rateLimited)
+                #expect(outcomes["unauthorized-huggingface"]?.reason == .auth)
+                #expect(outcomes["down-ollama"]?.providerReachable == false)
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import HealthCore
+import Probing
+import ProviderSimulator
+import Testing
+
+private let canary = "sk-canary-7f3a9c1e5b2d4f60"
+
+extension NetworkTests {
+    @Suite struct SecretSafetyTests {
+        /// The simulator's 401 echoes the presented key, as real providers do; it must not reach `error`.
+        @Test(arguments: ProviderKind.allCases)
+        func echoedKeyNeverReachesTheError(kind: ProviderKind) async throws {
+            try await withSimulator([SimulatedProvider(name: "p", kind: kind, models: ["m"], behaviour: .unauthorized)]) {
+                server in
+                let outcome = try await probeOnce(settings(server, "p", kind: kind, models: ["m"]), key: canary)
+                #expect(outcome.results.first?.success == false)
+                // The key was sent, so it was echoed back.
+                #expect(server.lastRequestHeaders(for: "p").contains { $0.1.contains(canary) })
+                let texts = [outcome.error] + outcome.results.map(\.error)
+                #expect(texts.allSatisfy { $0 != nil })
+                for text in texts.compactMap({ $0 }) {
+                    #expect(!text.contains(canary))
+                    #expect(!text.contains(String(canary.prefix(10))))
+                    #expect(!text.contains(String(canary.suffix(8))))
+                }
+            }
+        }
+
+        @Test func keyInACustomErrorBodyIsRemoved() async throws {
+            let body = #"{"error":{"message":"key \#(canary) was revoked; masked: \#(canary.prefix(8))...\#(canary.suffix(4))"}}"#
+            let sim = SimulatedProvider(name: "p", kind: .openai, models: ["m"], behaviour: .status(code: 403, headers: [], body: body))
+            try await withSimulator([sim]) { server in
+                let outcome = try await probeOnce(settings(server, "p", kind: .openai), key: canary)
+                let error = try #require(outcome.error)
+                #expect(error.hasPrefix("HTTP 403: key <secret> was revoked"))
+                #expect(!error.contains(canary))
+                #expect(!error.contains(String(canary.prefix(8))))
+                #expect(outcome.reason == .auth)
+            }
+        }
+
+        @Test func redactRemovesEveryOccurrenceAndPieces() {
+            let text = "a \(canary) b \(canary)c sk-canary-****** and ...5b2d4f60 end"
+            let cleaned = redact(text, secret: canary, maxLength: 500)
+            #expect(!cleaned.contains(canary))
+            #expect(!cleaned.contains("sk-can"))
+            #expect(!cleaned.contains("2d4f60"))
+            #expect(cleaned.hasPrefix("a <secret> b <secret>c"))
+            #expect(cleaned.hasSuffix("end"))
+        }
+
+        @Test func redactTruncatesAndFlattens() {
+            let cleaned = redact(String(repeating: "x", count: 500) + "\nline", secret: nil, maxLength: 50)
+            #expect(cleaned.count == 51)
+            #expect(!cleaned.contains("\n"))
+        }
+
+        @Test func secretDescriptionIsHidden() {
+            #expect("\(Secret(canary))" == "<secret>")
+        }
+    }
+}
