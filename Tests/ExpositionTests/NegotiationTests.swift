@@ -1,0 +1,51 @@
+import Testing
+@testable import Exposition
+
+@Suite struct NegotiationTests {
+    @Test(arguments: [
+        // Prometheus 2.x default.
+        "application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,"
+            + "text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+        // Prometheus 3.x with escaping parameters.
+        "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;"
+            + "version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+        "application/openmetrics-text",
+        "application/openmetrics-text; version=\"1.0.0\"",
+        "APPLICATION/OpenMetrics-Text;Version=1.0.0;Q=0.9, text/plain;q=0.8",
+        "application/openmetrics-text, text/plain",
+        "text/plain;q=0.1, application/openmetrics-text;q=0.2",
+        "application/*",
+    ])
+    func openMetricsWhenRankedFirst(accept: String) {
+        #expect(negotiateFormat(accept: accept) == .openMetrics)
+    }
+
+    @Test(arguments: [
+        nil, "", "*/*", "garbage", ";;;,,,", "text/plain", "text/plain;version=0.0.4",
+        "application/openmetrics-text;version=0.0.1",
+        "application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2",
+        "application/openmetrics-text;version=2.0.0",
+        "application/openmetrics-text;q=0",
+        "application/openmetrics-text;q=0, */*",
+        "application/openmetrics-text;q=0.3, text/plain;q=0.5",
+        "text/plain, application/openmetrics-text",
+        "application/openmetrics-text;q=abc",
+        "application/openmetrics-text;q=2",
+        "application/json",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    ] as [String?])
+    func textOtherwise(accept: String?) {
+        #expect(negotiateFormat(accept: accept) == .text)
+    }
+
+    @Test(arguments: ["gzip", "gzip, deflate, br", "GZIP;q=0.5", "br;q=1, gzip;q=0.1", "*", "deflate, *;q=0.3", "x-gzip"])
+    func gzipAccepted(header: String) {
+        #expect(acceptsGzip(header))
+    }
+
+    @Test(arguments: [nil, "", "identity", "gzip;q=0", "gzip;q=0.000", "deflate, br", "*;q=0", "gzip;q=0, *",
+                      "gzip;q=nonsense", "gzipped"] as [String?])
+    func gzipRefused(header: String?) {
+        #expect(!acceptsGzip(header))
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func expositionBuilds() {
-    #expect(Bool(true))
-}
