@@ -51,7 +51,7 @@ public final class ProbeScheduler: Service, Sendable {
     public func configurationChanged() { reloadContinuation.yield() }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var iterator = self.reloads.makeAsyncIterator()
             while !Task.isCancelled {
                 let configuration = self.store.configuration

@@ -5,6 +5,10 @@ public struct ProviderTracker: Sendable {
     public struct FailureKey: Hashable, Sendable {
         public var source: ResultSource
         public var reason: FailureReason
+        public init(source: ResultSource, reason: FailureReason) {
+            self.source = source
+            self.reason = reason
+        }
     }
 
     public private(set) var settings: ProviderSettings
