@@ -90,7 +90,7 @@ public struct MetricsRenderer: Sendable {
             perProvider("provider_health_score", "Composite health score 0..1: availability, error rate and latency") { $0.healthScore },
             perProvider("provider_consecutive_failures", "Consecutive failed probes, as the circuit breaker counts them") { Double($0.consecutiveFailures) },
             perProvider("provider_models_available", "Models of the provider whose latest result succeeded") { Double($0.modelsAvailable) },
-            perProvider("provider_models_total", "Models of the provider that are configured or seen in traffic") { Double($0.modelsTotal) },
+            perProvider("provider_models", "Models of the provider: the configured ones plus any seen only in traffic") { Double($0.modelsTotal) },
             perProvider("provider_best", "1 for the current best provider (healthy, highest score), 0 for the others") {
                 $0.provider == result.best.best ? 1 : 0
             },

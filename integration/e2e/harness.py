@@ -31,9 +31,9 @@ def http_get(url, headers=None, timeout=5):
     req = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, dict(resp.headers), resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
 def wait_until(predicate, timeout, interval=0.2, what="condition"):
@@ -63,7 +63,7 @@ class Exporter:
     def metrics(self, headers=None):
         status, hdrs, body = self.get("/metrics", headers)
         assert status == 200, body
-        if hdrs.get("Content-Encoding") == "gzip":
+        if hdrs.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
         return body.decode()
 

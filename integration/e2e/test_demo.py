@@ -11,7 +11,7 @@ from harness import run_exporter, wait_until
 SPEC_FAMILIES = [
     "provider_availability", "provider_error_rate", "provider_response_time_seconds", "provider_health_score",
     "provider_status", "provider_circuit_breaker_state", "provider_consecutive_failures",
-    "provider_models_available", "provider_models_total", "provider_rate_limit_remaining_ratio", "provider_best",
+    "provider_models_available", "provider_models", "provider_rate_limit_remaining_ratio", "provider_best",
     "provider_results", "provider_result_failures", "provider_probe_requests",
     "provider_last_probe_timestamp_seconds", "model_availability", "model_response_time_seconds",
     "provider_health_exporter_build_info", "provider_health_exporter_config_last_reload_successful",
@@ -61,20 +61,20 @@ def test_exposition_is_valid_for_promtool_and_both_python_parsers():
 
         status, headers, body = exporter.get("/metrics", {"Accept": "application/openmetrics-text; version=1.0.0"})
         assert status == 200
-        assert headers["Content-Type"].startswith("application/openmetrics-text; version=1.0.0")
+        assert headers["content-type"].startswith("application/openmetrics-text; version=1.0.0")
         families = list(parse_openmetrics(body.decode()))
         assert {"provider_results", "provider_response_time_seconds"} <= {f.name for f in families}
         assert body.decode().endswith("# EOF\n")
 
         status, headers, body = exporter.get("/metrics", {"Accept-Encoding": "gzip"})
         assert status == 200
-        assert headers.get("Content-Encoding") == "gzip"
+        assert headers.get("content-encoding") == "gzip"
         assert body[:2] == b"\x1f\x8b"
         assert "provider_health_score" in gzip.decompress(body).decode()
 
         status, headers, body = exporter.get(
             "/metrics", {"Accept": "application/openmetrics-text; version=1.0.0", "Accept-Encoding": "gzip"})
-        assert headers.get("Content-Encoding") == "gzip"
+        assert headers.get("content-encoding") == "gzip"
         assert gzip.decompress(body).decode().endswith("# EOF\n")
 
 
@@ -82,7 +82,7 @@ def test_unknown_route_is_a_json_404_and_probes_are_reported():
     with run_exporter("--demo", "--aggregation.interval", "1s") as exporter:
         status, headers, body = exporter.get("/nope")
         assert status == 404
-        assert headers["Content-Type"] == "application/json"
+        assert headers["content-type"] == "application/json"
         assert b'"error"' in body and b'"detail"' in body
         text = exporter.metrics()
         probes = {s.labels["provider"]: s.value for f in parse_text(text) if f.name == "provider_probe_requests" for s in f.samples}

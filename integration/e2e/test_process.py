@@ -83,7 +83,7 @@ def test_api_key_appears_nowhere():
                 "  - name: leaky\n    kind: openai\n"
                 f"    base_url: http://127.0.0.1:{server.server_address[1]}/v1\n"
                 "    api_key_env: CANARY_KEY\n"
-                "    models: ['m\"1', 'weird\\\\model', \"ünïcødé ✓\"]\n"
+                "    models: ['m\"1', 'weird\\model', \"ünïcødé ✓\"]\n"
             ))
             with run_exporter("--config.file", config, "--aggregation.interval", "1s", "--log.level", "debug",
                               env={"CANARY_KEY": CANARY}) as exporter:

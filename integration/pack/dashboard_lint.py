@@ -35,7 +35,7 @@ LABEL_LIST_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_r
 AGGREGATORS = {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk",
                "quantile", "limitk", "limit_ratio"}
 # The contract names this gauge (models configured) with a _total suffix; it is not a counter.
-GAUGES_NAMED_TOTAL = {"provider_models_total"}
+GAUGES_NAMED_TOTAL: set[str] = set()
 DATASOURCE_REFS = {"$datasource", "${datasource}"}
 
 
