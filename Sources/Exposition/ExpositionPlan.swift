@@ -99,6 +99,7 @@ struct ExpositionPlan {
     /// Series-level rules; a failing series is dropped and the rest of the family kept.
     private mutating func checkSeries(of family: MetricFamily) -> [Bool]? {
         var tally = DropTally()
+        var duplicates = DuplicateDetector()
         switch family.type {
         case .counter, .gauge:
             let isCounter = family.type == .counter
@@ -107,9 +108,8 @@ struct ExpositionPlan {
                     tally.drop(position, count: family.samples.count, reason: .labelCount)
                 } else if isCounter && !(sample.value >= 0) {
                     tally.drop(position, count: family.samples.count, reason: .counterValue)
-                } else {
-                    tally.keepUnlessDuplicate(position, sample.labelValues, count: family.samples.count,
-                                              all: family.samples.lazy.map(\.labelValues))
+                } else if duplicates.repeats(position, sample.labelValues, family.samples, \.labelValues, tally) {
+                    tally.drop(position, count: family.samples.count, reason: .duplicate)
                 }
             }
         case .histogram:
@@ -123,9 +123,8 @@ struct ExpositionPlan {
                     tally.drop(position, count: total, reason: .notCumulative)
                 } else if !(series.sum >= 0) {
                     tally.drop(position, count: total, reason: .histogramSum)
-                } else {
-                    tally.keepUnlessDuplicate(position, series.labelValues, count: total,
-                                              all: family.histograms.lazy.map(\.labelValues))
+                } else if duplicates.repeats(position, series.labelValues, family.histograms, \.labelValues, tally) {
+                    tally.drop(position, count: total, reason: .duplicate)
                 }
             }
         }
@@ -166,39 +165,21 @@ enum DropReason: CaseIterable {
     }
 }
 
-/// Per-family bookkeeping of dropped series, and duplicate detection that stays cheap in the usual
-/// case where the caller hands series sorted by label values.
+/// Per-family bookkeeping of dropped series.
 struct DropTally {
     private(set) var skipped: [Bool]?
     private var counts: [DropReason: (first: Int, dropped: Int)] = [:]
-    private var previous: [String]?
-    private var seen: Set<[String]>?
 
     var summary: [(DropReason, Int, Int)] {
         DropReason.allCases.compactMap { reason in counts[reason].map { (reason, $0.first, $0.dropped) } }
     }
+
+    func isSkipped(_ position: Int) -> Bool { skipped?[position] == true }
 
     mutating func drop(_ position: Int, count: Int, reason: DropReason) {
         if skipped == nil { skipped = Array(repeating: false, count: count) }
         skipped![position] = true
         let entry = counts[reason] ?? (first: position, dropped: 0)
         counts[reason] = (entry.first, entry.dropped + 1)
-    }
-
-    mutating func keepUnlessDuplicate<All: Collection<[String]>>(
-        _ position: Int, _ labels: [String], count: Int, all: All
-    ) where All.Index == Int {
-        if seen == nil {
-            // Strictly ascending so far: no duplicate possible, no hashing needed.
-            if let last = previous, !last.lexicographicallyPrecedes(labels) {
-                var set = Set<[String]>()
-                for earlier in 0..<position where skipped?[earlier] != true { set.insert(all[earlier]) }
-                seen = set
-            } else {
-                previous = labels
-                return
-            }
-        }
-        if !seen!.insert(labels).inserted { drop(position, count: count, reason: .duplicate) }
     }
 }

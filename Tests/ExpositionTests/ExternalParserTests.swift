@@ -44,8 +44,28 @@ import Testing
         return [scores, start, results, latency, up]
     }()
 
+    /// Families the encoder must drop; mixed into every encoded fixture, they must leave no trace.
+    static let garbage: [MetricFamily] = [
+        MetricFamily(name: "bad name", help: "x", type: .gauge, labelNames: [], samples: [MetricSample(labelValues: [], value: 1)]),
+        MetricFamily(name: "provider_results", help: "Duplicate.", type: .gauge, labelNames: [],
+                     samples: [MetricSample(labelValues: [], value: 1)]),
+        MetricFamily(name: "provider_results_total", help: "Clash.", type: .gauge, labelNames: [],
+                     samples: [MetricSample(labelValues: [], value: 1)]),
+        MetricFamily(name: "provider_response_time_seconds_bucket", help: "Clash.", type: .gauge, labelNames: [],
+                     samples: [MetricSample(labelValues: [], value: 1)]),
+        MetricFamily(name: "le_histogram_seconds", help: "Reserved label.", type: .histogram, labelNames: ["le"],
+                     histograms: [HistogramSample(labelValues: ["1"], bucketCounts: [], count: 1, sum: 1)]),
+        MetricFamily(name: "unsorted_buckets_seconds", help: "Bad buckets.", type: .histogram, labelNames: [],
+                     histograms: [HistogramSample(labelValues: [], bucketCounts: [1, 1], count: 1, sum: 1)], buckets: [2, 1]),
+        MetricFamily(name: "bad_label_gauge", help: "Bad label.", type: .gauge, labelNames: ["a-b"],
+                     samples: [MetricSample(labelValues: ["x"], value: 1)]),
+    ]
+
+    /// What gets encoded: the valid families first (so duplicates keep them), garbage after.
+    static var encoded: [MetricFamily] { families + garbage }
+
     @Test func promtoolAcceptsTextOutputWithoutLintProblems() throws {
-        var families = Self.families
+        var families = Self.encoded
         families.removeAll { $0.help.isEmpty }  // promtool lints empty help; covered by the parser test below
         let file = try TempFile(ExpositionEncoder.encode(families, format: .text))
         let promtool = "/usr/bin/promtool"
@@ -56,8 +76,8 @@ import Testing
     }
 
     @Test func pythonParsersRoundTripEveryLabelValue() throws {
-        let text = try TempFile(ExpositionEncoder.encode(Self.families, format: .text))
-        let openMetrics = try TempFile(ExpositionEncoder.encode(Self.families, format: .openMetrics))
+        let text = try TempFile(ExpositionEncoder.encode(Self.encoded, format: .text))
+        let openMetrics = try TempFile(ExpositionEncoder.encode(Self.encoded, format: .openMetrics))
         let script = try TempFile(Array(Self.pythonScript.utf8))
         let probe = try runProcess("/usr/bin/env", ["python3", "-c", "import prometheus_client"])
         try #require(probe.status == 0,
@@ -87,8 +107,9 @@ import Testing
         }
     }
 
-    @Test func nastyFixtureItselfIsValid() {
+    @Test func fixtureProblemsAreExactlyTheGarbage() {
         #expect(validateFamilies(Self.families).isEmpty)
+        #expect(validateFamilies(Self.encoded).map(\.family).sorted() == Self.garbage.map(\.name).sorted())
     }
 
     /// What a parser should return: families by name, counters as `x` with `x_total` samples.

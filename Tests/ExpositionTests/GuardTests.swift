@@ -153,6 +153,16 @@ import Testing
         ])
     }
 
+    @Test func canonicallyEquivalentButDifferentBytesAreDistinctSeries() {
+        // Prometheus compares label values byte for byte; Swift's String equality would merge these.
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        for values in [[composed, decomposed], [decomposed, composed], ["z", composed, decomposed]] {
+            let family = gauge("g", labels: ["k"], values.map { sample($0, value: 1) })
+            #expect(validateFamilies([family]).isEmpty)
+            #expect(sampleLines(render([family], .text)).count == values.count)
+        }
+    }
+
     @Test func seriesOfTheWrongKindAreIgnoredAndReported() {
         var mixed = gauge("g", [sample(value: 1)])
         mixed.histograms = [HistogramSample(labelValues: [], bucketCounts: [], count: 1, sum: 1)]

@@ -139,3 +139,29 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct BufferGrowthTests {
+    let families = [
+        gauge("a_gauge", labels: ["v"], [sample(String(repeating: "\"\\\n", count: 300), value: 1), sample("x", value: 0.5)]),
+        counter("b_events", [sample(value: 7)], help: String(repeating: "\"", count: 100)),
+        histogram("c_seconds", labels: ["p"], buckets: [0.5, 1],
+                  [HistogramSample(labelValues: ["\"q\""], bucketCounts: [1, 2], count: 3, sum: 1.25)]),
+    ]
+
+    @Test(arguments: [ExpositionFormat.text, .openMetrics])
+    func anyStartingCapacityGivesTheSameBytes(format: ExpositionFormat) {
+        let reference = ExpositionEncoder.encode(families, format: format)
+        #expect(reference.count > 1_900)
+        for capacity in 1...(reference.count + 1) {
+            #expect(ExpositionEncoder.encode(families, format: format, initialCapacity: capacity) == reference,
+                    "initial capacity \(capacity)")
+        }
+    }
+
+    @Test func heavyEscapingOutgrowsTheEstimate() {
+        let quotes = String(repeating: "\"", count: 50_000)
+        let family = gauge("q_gauge", labels: ["v"], [sample(quotes, value: 1)])
+        let line = sampleLines(render([family], .text)).first.map(String.init)
+        #expect(line == "q_gauge{v=\"" + String(repeating: "\\\"", count: 50_000) + "\"} 1")
+    }
+}
