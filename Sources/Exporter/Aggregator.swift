@@ -26,11 +26,15 @@ public final class Aggregator: Sendable {
     private let lastDuration = Mutex<Double>(0)
     /// Families other parts add to /metrics (ingest, history); called once per cycle.
     private let extraFamilies: @Sendable () -> [MetricFamily]
+    /// Runs after each cycle has published (history rows).
+    private let afterCycle: @Sendable (AggregationResult) -> Void
 
     public init(
         store: HealthStore, renderer: MetricsRenderer, reloadStatus: ReloadStatus, version: String, revision: String,
-        logger: Logger, extraFamilies: @escaping @Sendable () -> [MetricFamily] = { [] }
+        logger: Logger, extraFamilies: @escaping @Sendable () -> [MetricFamily] = { [] },
+        afterCycle: @escaping @Sendable (AggregationResult) -> Void = { _ in }
     ) {
+        self.afterCycle = afterCycle
         self.store = store
         self.renderer = renderer
         self.reloadStatus = reloadStatus
@@ -64,6 +68,7 @@ public final class Aggregator: Sendable {
         holder.publish(RenderedSnapshot(families: families, result: result))
         let elapsed = ContinuousClock.now - started
         lastDuration.withLock { $0 = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18 }
+        afterCycle(result)
         return result
     }
 }

@@ -1,5 +1,9 @@
 import ExporterConfig
 import ExporterServer
+import Exposition
+import HistoryStore
+import OutcomeIngest
+import Synchronization
 import Foundation
 import HealthCore
 import Logging
@@ -19,6 +23,11 @@ public struct ExporterOptions: Sendable {
     public var demoModels: Int?
     public var aggregationIntervalSeconds: Double?
     public var namespace: String?
+    /// SQLite file for history; ":memory:" keeps none on disk; nil disables history.
+    public var historyPath: String? = "provider-health-history.sqlite"
+    public var adminTokenFile: String?
+    public var ingestTokenFile: String?
+    public var ingestLimits = IngestLimits()
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .logfmt
     public var environment: [String: String] = ProcessInfo.processInfo.environment
@@ -42,6 +51,7 @@ public final class ExporterApplication: Sendable {
     public let scheduler: ProbeScheduler
     public let server: HTTPServer
     public let reloadStatus: ReloadStatus
+    public let history: HistoryStore?
     let simulator: ProviderSimulatorServer?
     let logger: Logger
 
@@ -70,28 +80,62 @@ public final class ExporterApplication: Sendable {
         }
         if let interval = options.aggregationIntervalSeconds { configuration.global.aggregationIntervalSeconds = interval }
 
+        let adminToken = try options.adminTokenFile.map(TokenGuard.readTokenFile)
+        let ingestToken = try options.ingestTokenFile.map(TokenGuard.readTokenFile)
         let store = HealthStore(configuration: configuration)
         let reloadStatus = ReloadStatus()
+        let history = options.historyPath.map { HistoryStore(path: $0) }
+        let ingest = IngestRecorder(store: store, limits: options.ingestLimits)
+        let namespace = options.namespace
+        let lastPrune = Mutex<Double>(0)
         let aggregator = Aggregator(
-            store: store, renderer: MetricsRenderer(namespace: options.namespace), reloadStatus: reloadStatus,
-            version: ExporterVersion.version, revision: ExporterVersion.revision, logger: logger)
-        let scheduler = ProbeScheduler(
-            store: store, client: HTTPProbeClient(), environment: options.environment, logger: logger)
+            store: store, renderer: MetricsRenderer(namespace: namespace), reloadStatus: reloadStatus,
+            version: ExporterVersion.version, revision: ExporterVersion.revision, logger: logger,
+            extraFamilies: { ingest.families(namespace: namespace) + (history.map { historyFamilies($0, namespace: namespace) } ?? []) },
+            afterCycle: { result in
+                guard let history else { return }
+                history.append(historyRows(from: result.rollups, at: result.timestamp))
+                // Prune the rolling window once an hour.
+                let due = lastPrune.withLock { last in
+                    guard result.timestamp - last >= 3600 else { return false }
+                    last = result.timestamp
+                    return true
+                }
+                if due { history.prune(now: result.timestamp) }
+            })
+        let client = HTTPProbeClient()
+        let scheduler = ProbeScheduler(store: store, client: client, environment: options.environment, logger: logger)
         let (host, port) = try parseListenAddress(options.listenAddress)
+        let appBox = ApplicationBox()
+        let api = ExporterAPI(
+            store: store, holder: aggregator.holder, history: history,
+            checks: OnDemandChecks(store: store, client: client, environment: options.environment),
+            admin: TokenGuard(token: adminToken, purpose: "admin routes", howToEnable: "start the exporter with --web.admin-token-file FILE to enable the admin routes"),
+            ingestGuard: TokenGuard(token: ingestToken, purpose: "outcome ingest", howToEnable: ""),
+            ingest: ingest, reload: { appBox.application?.reload() ?? .success(0) }, version: ExporterVersion.version)
+        var router = ExporterRoutes.router(holder: aggregator.holder)
+        api.register(in: &router)
         let server = try await HTTPServer.start(
-            configuration: .init(host: host, port: port), router: ExporterRoutes.router(holder: aggregator.holder), logger: logger)
+            configuration: .init(
+                host: host, port: port, maxBodyBytes: options.ingestLimits.maxBodyBytes,
+                onBodyTooLarge: { path in if path == "/api/v1/outcomes" { ingest.countRejection(reason: "body_too_large") } }),
+            router: router, logger: logger)
         logger.info(
             "listening",
             metadata: ["address": "\(host):\(server.localPort)", "providers": "\(configuration.providers.count)"])
-        return ExporterApplication(
+        let application = ExporterApplication(
             options: options, store: store, aggregator: aggregator, scheduler: scheduler, server: server,
-            reloadStatus: reloadStatus, simulator: simulator, logger: logger)
+            reloadStatus: reloadStatus, history: history, simulator: simulator, logger: logger)
+        appBox.application = application
+        return application
     }
 
     private init(
         options: ExporterOptions, store: HealthStore, aggregator: Aggregator, scheduler: ProbeScheduler,
-        server: HTTPServer, reloadStatus: ReloadStatus, simulator: ProviderSimulatorServer?, logger: Logger
+        server: HTTPServer, reloadStatus: ReloadStatus, history: HistoryStore?, simulator: ProviderSimulatorServer?,
+        logger: Logger
     ) {
+        self.history = history
         self.options = options
         self.store = store
         self.aggregator = aggregator
@@ -146,6 +190,28 @@ public final class ExporterApplication: Sendable {
         if let file = options.configFile { return try ExporterConfig.loadConfiguration(path: file) }
         return ExporterConfiguration(providers: discoverProviders(environment: options.environment))
     }
+}
+
+/// Lets routes built before the application exists call back into it (reload).
+final class ApplicationBox: Sendable {
+    private let box = Mutex<ExporterApplication?>(nil)
+    var application: ExporterApplication? {
+        get { box.withLock { $0 } }
+        set { box.withLock { $0 = newValue } }
+    }
+}
+
+/// provider_health_exporter_history_queue_rows and _rows_dropped_total.
+func historyFamilies(_ history: HistoryStore, namespace: String?) -> [MetricFamily] {
+    let prefix = namespace.map { "\($0)_" } ?? ""
+    return [
+        MetricFamily(
+            name: prefix + "provider_health_exporter_history_queue_rows", help: "History rows waiting for the database to accept them.",
+            type: .gauge, labelNames: [], samples: [MetricSample(labelValues: [], value: Double(history.queuedRows))]),
+        MetricFamily(
+            name: prefix + "provider_health_exporter_history_rows_dropped", help: "History rows dropped because the waiting queue was full.",
+            type: .counter, labelNames: [], samples: [MetricSample(labelValues: [], value: Double(history.droppedRows))]),
+    ]
 }
 
 /// "host:port", "[::1]:port" or ":port" (all interfaces).

@@ -86,6 +86,31 @@ public final class HealthStore: Sendable {
         }
     }
 
+    func recordTrafficLocked<E: Error>(
+        _ results: [ModelResult], check: (Set<String>, [String: Set<String>]) throws(E) -> Void
+    ) throws(E) -> Int {
+        try state.withLock { (state) throws(E) -> Int in
+            let involved = Set(results.map(\.provider))
+            var models: [String: Set<String>] = [:]
+            for name in involved {
+                if let tracker = state.trackers[name] { models[name] = Set(tracker.window.models).union(tracker.settings.modelNames) }
+            }
+            try check(Set(state.trackers.keys), models)
+            var recorded = 0
+            for result in results {
+                if state.trackers[result.provider] == nil {
+                    // Accepted unknown provider (acceptUnknownProviders): track it with defaults until the next reload.
+                    state.trackers[result.provider] = ProviderTracker(
+                        settings: ProviderSettings(name: result.provider, kind: .openai, baseURL: "", models: []),
+                        global: state.configuration.global)
+                }
+                state.trackers[result.provider]!.record(result)
+                recorded += 1
+            }
+            return recorded
+        }
+    }
+
     /// When the provider may next be probed, given its breaker and budget, or nil when it is not configured.
     public func earliestProbeTime(of provider: String, notBefore: Double) -> Double? {
         state.withLock { state in
@@ -132,5 +157,15 @@ public final class HealthStore: Sendable {
                 timestamp: now, configuration: state.configuration, rollups: rollups, trackers: state.trackers,
                 best: chooseBestProvider(rollups), changes: changes)
         }
+    }
+}
+
+extension HealthStore {
+    /// Records passive results after `check` approved them against the known providers and their models,
+    /// under one lock, so that a batch is all or nothing. Returns how many were recorded.
+    public func recordTraffic<E: Error>(
+        _ results: [ModelResult], check: (Set<String>, [String: Set<String>]) throws(E) -> Void
+    ) throws(E) -> Int {
+        try recordTrafficLocked(results, check: check)
     }
 }

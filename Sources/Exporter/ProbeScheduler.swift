@@ -98,16 +98,19 @@ public final class ProbeScheduler: Service, Sendable {
                 continue
             }
             await limiter.acquire()
-            let outcome = await probeOnce(provider, prober: prober, at: started)
+            let outcome = await runProbe(provider, prober: prober, environment: environment, at: started)
             await limiter.release()
             guard let outcome else { return }
             store.record(outcome, completedAt: Date().timeIntervalSince1970)
             due = started + provider.intervalSeconds + Double.random(in: 0...max(0, provider.jitterSeconds))
         }
     }
+}
 
     /// One probe, or nil when cancelled (shutdown or reload): a cancelled probe is not a failure.
-    func probeOnce(_ provider: ProviderSettings, prober: any Prober, at started: Double) async -> ProbeOutcome? {
+func runProbe(
+    _ provider: ProviderSettings, prober: any Prober, environment: [String: String], at started: Double
+) async -> ProbeOutcome? {
         let key: Secret?
         do {
             key = try resolveAPIKey(provider.apiKey, environment: environment)
@@ -129,4 +132,3 @@ public final class ProbeScheduler: Service, Sendable {
             return nil
         }
     }
-}

@@ -12,11 +12,17 @@ public final class HTTPServer: Sendable {
         public var maxBodyBytes: Int
         /// Connections idle this long are closed.
         public var idleTimeout: TimeAmount
-        public init(host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 1 << 20, idleTimeout: TimeAmount = .seconds(60)) {
+        /// Told the path of every request refused for its body size (so that a route can count it).
+        public var onBodyTooLarge: (@Sendable (String) -> Void)?
+        public init(
+            host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 1 << 20, idleTimeout: TimeAmount = .seconds(60),
+            onBodyTooLarge: (@Sendable (String) -> Void)? = nil
+        ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
             self.idleTimeout = idleTimeout
+            self.onBodyTooLarge = onBodyTooLarge
         }
     }
 
@@ -44,7 +50,9 @@ public final class HTTPServer: Sendable {
                     try sync.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
                     try sync.addHandler(
-                        HTTPRequestHandler(router: router, maxBodyBytes: configuration.maxBodyBytes, logger: logger))
+                        HTTPRequestHandler(
+                            router: router, maxBodyBytes: configuration.maxBodyBytes,
+                            onBodyTooLarge: configuration.onBodyTooLarge, logger: logger))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)
@@ -70,14 +78,16 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let router: Router
     private let maxBodyBytes: Int
+    private let onBodyTooLarge: (@Sendable (String) -> Void)?
     private let logger: Logger
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var rejected = false
 
-    init(router: Router, maxBodyBytes: Int, logger: Logger) {
+    init(router: Router, maxBodyBytes: Int, onBodyTooLarge: (@Sendable (String) -> Void)?, logger: Logger) {
         self.router = router
         self.maxBodyBytes = maxBodyBytes
+        self.onBodyTooLarge = onBodyTooLarge
         self.logger = logger
     }
 
@@ -113,6 +123,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func reject(context: ChannelHandlerContext, declared: Int?) {
         rejected = true
         guard let requestHead = head else { return }
+        onBodyTooLarge?(HTTPRequest.split(requestHead.uri).0)
         let response = HTTPResponse.jsonError(
             .payloadTooLarge, error: "request body too large",
             detail: "the limit is \(maxBodyBytes) bytes" + (declared.map { ", the request declared \($0)" } ?? ""))

@@ -21,6 +21,8 @@ public struct ProviderTracker: Sendable {
     public private(set) var failuresTotal: [FailureKey: UInt64] = [:]
     public private(set) var probeRequestsTotal: UInt64 = 0
     public private(set) var lastProbeTimestamp: Double?
+    /// The last probe's outcome, for on-demand checks that may answer from it.
+    public private(set) var lastOutcome: ProbeOutcome?
     public private(set) var rateLimit: RateLimitSnapshot?
     public private(set) var rateLimitTimestamp: Double?
     public private(set) var lastError: String?
@@ -60,6 +62,7 @@ public struct ProviderTracker: Sendable {
         for result in outcome.results { record(result) }
         probeRequestsTotal += UInt64(max(0, outcome.requestsSent))
         lastProbeTimestamp = outcome.timestamp
+        lastOutcome = outcome
         budget.record(requests: outcome.requestsSent, at: outcome.timestamp)
         if outcome.providerReachable {
             breaker.recordSuccess(at: now)

@@ -4,6 +4,7 @@ import ExporterConfig
 import Foundation
 import HealthCore
 import Logging
+import OutcomeIngest
 
 /// Only wiring: flags → ExporterOptions → ExporterApplication.
 @main
@@ -37,6 +38,27 @@ struct ProviderHealthExporter: AsyncParsableCommand {
     @Option(name: .customLong("namespace"), help: "Prefix for every metric name.")
     var namespace: String?
 
+    @Option(name: .customLong("history.path"), help: "SQLite file for the 7-day history; :memory: keeps none on disk.")
+    var historyPath = "provider-health-history.sqlite"
+
+    @Option(name: .customLong("web.admin-token-file"), help: "File holding the bearer token the admin routes require (check, reset, reload).")
+    var adminTokenFile: String?
+
+    @Option(name: .customLong("web.ingest-token-file"), help: "File holding the bearer token POST /api/v1/outcomes requires (default: open).")
+    var ingestTokenFile: String?
+
+    @Option(name: .customLong("ingest.max-body-bytes"), help: "Largest outcome request body.")
+    var ingestMaxBodyBytes = IngestLimits().maxBodyBytes
+
+    @Option(name: .customLong("ingest.max-batch"), help: "Most outcomes in one request.")
+    var ingestMaxBatch = IngestLimits().maxBatchSize
+
+    @Option(name: .customLong("ingest.max-models-per-provider"), help: "Most distinct models tracked per provider.")
+    var ingestMaxModels = IngestLimits().maxModelsPerProvider
+
+    @Flag(name: .customLong("ingest.accept-unknown-providers"), help: "Track outcomes of providers the configuration does not name (default: reject them).")
+    var acceptUnknownProviders = false
+
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
 
@@ -49,6 +71,9 @@ struct ProviderHealthExporter: AsyncParsableCommand {
         }
         if let demoProviders, demoProviders < 1 { throw ValidationError("--demo.providers must be at least 1") }
         if let demoModels, demoModels < 1 { throw ValidationError("--demo.models must be at least 1") }
+        if ingestMaxBodyBytes < 1 || ingestMaxBatch < 1 || ingestMaxModels < 1 {
+            throw ValidationError("--ingest.* limits must be at least 1")
+        }
         if LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log.format must be logfmt or json") }
         if Self.level(logLevel) == nil { throw ValidationError("--log.level must be debug, info, warn or error") }
         if let namespace, !namespace.isEmpty,
@@ -97,6 +122,13 @@ struct ProviderHealthExporter: AsyncParsableCommand {
         options.demoModels = demoModels
         options.aggregationIntervalSeconds = aggregationInterval.flatMap(parseDuration)
         options.namespace = namespace
+        options.historyPath = historyPath.isEmpty ? nil : historyPath
+        options.adminTokenFile = adminTokenFile
+        options.ingestTokenFile = ingestTokenFile
+        options.ingestLimits.maxBodyBytes = ingestMaxBodyBytes
+        options.ingestLimits.maxBatchSize = ingestMaxBatch
+        options.ingestLimits.maxModelsPerProvider = ingestMaxModels
+        options.ingestLimits.acceptUnknownProviders = acceptUnknownProviders
         options.logLevel = level
         options.logFormat = format
 

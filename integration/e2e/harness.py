@@ -60,6 +60,14 @@ class Exporter:
     def get(self, path, headers=None):
         return http_get(self.base + path, headers)
 
+    def post(self, path, body=b"", headers=None):
+        return http_request(self.base + path, "POST", body, headers)
+
+    def json(self, path):
+        import json as _json
+        status, _, body = self.get(path)
+        return status, _json.loads(body)
+
     def metrics(self, headers=None):
         status, hdrs, body = self.get("/metrics", headers)
         assert status == 200, body
@@ -91,3 +99,63 @@ def run_exporter(*args, env=None, ready=True):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
         os.unlink(log.name)
+
+
+class _FakeOpenAIHandler(__import__("http.server").server.BaseHTTPRequestHandler):
+    """An OpenAI-compatible provider: GET /<anything>/models lists `models`; 401 when `key` is set and differs."""
+    disable_nagle_algorithm = True
+    protocol_version = "HTTP/1.1"
+    models = ["gpt-test"]
+    key = None
+
+    def do_GET(self):
+        import json as _json
+        if self.key is not None and self.headers.get("Authorization") != f"Bearer {self.key}":
+            status, body = 401, {"error": {"message": "Incorrect API key provided: " + str(self.headers.get("Authorization"))}}
+        elif self.path.endswith("/models"):
+            status, body = 200, {"object": "list", "data": [{"id": m} for m in self.models]}
+        else:
+            status, body = 404, {"error": "not found"}
+        data = _json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def fake_openai(models=("gpt-test",), key=None):
+    """Serves a fake OpenAI-compatible provider on 127.0.0.1; yields its base URL (…/v1)."""
+    import threading
+    from http.server import ThreadingHTTPServer
+    handler = type("Handler", (_FakeOpenAIHandler,), {"models": list(models), "key": key})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def http_request(url, method="GET", body=None, headers=None, timeout=30):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def metric_value(text, name, **labels):
+    """The value of one sample in a text exposition, or None."""
+    from prometheus_client.parser import text_string_to_metric_families
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return s.value
+    return None
