@@ -36,7 +36,8 @@ public final class HistoryStore: Sendable {
     /// Opens (or creates) the history at `path`. Never throws: when the file cannot be opened, the
     /// failure is in `lastError` and the next `append`, `retryPending` or query tries again.
     public convenience init(path: String, retentionSeconds: Double = 7 * 86400, maxQueuedRows: Int = 50_000) {
-        self.init(path: path, retentionSeconds: retentionSeconds, maxQueuedRows: maxQueuedRows, hooks: HistoryOpenHooks())
+        self.init(
+            path: path, retentionSeconds: retentionSeconds, maxQueuedRows: maxQueuedRows, hooks: HistoryOpenHooks())
     }
 
     init(path: String, retentionSeconds: Double, maxQueuedRows: Int, hooks: HistoryOpenHooks) {
@@ -167,13 +168,12 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Records a failure. A file connection is dropped so the next attempt reopens it: that is what
-    /// recovers from a file replaced, a directory remounted or a connection left in a bad state.
-    /// An in-memory connection is the history itself, so it is kept.
+    /// Records a failure, and drops the connection when reopening can cure it (see
+    /// `connectionSurvives`). An in-memory connection is the history itself, so it is always kept.
     private func failed(_ error: any Error, doing action: String, state: inout ConnectionState) {
         let message = "cannot \(action) history \(path): \(describeDatabaseError(error))"
         pending.withLock { $0.lastError = message }
-        if !isInMemory { state.writer = nil }
+        if !isInMemory && !connectionSurvives(error) { state.writer = nil }
     }
 
     /// The open connection, opening it first when needed; nil (with `lastError` set) when that fails.
@@ -181,7 +181,7 @@ public final class HistoryStore: Sendable {
     private func openIfNeeded(_ state: inout ConnectionState) -> (any DatabaseWriter)? {
         if let writer = state.writer { return writer }
         do {
-            let writer = try openDatabase()
+            let writer = try openHistoryDatabase(path: path, readOnly: hooks.readOnly())
             state.writer = writer
             return writer
         } catch {
@@ -189,38 +189,13 @@ public final class HistoryStore: Sendable {
             return nil
         }
     }
-
-    private func openDatabase() throws -> any DatabaseWriter {
-        var configuration = Configuration()
-        configuration.readonly = hooks.readOnly()
-        // WAL with synchronous=NORMAL: a committed transaction survives the process being killed.
-        // (An in-memory database has no WAL.)
-        if !isInMemory { configuration.journalMode = .wal }
-        // Wait briefly for another process holding the lock, then queue instead.
-        configuration.busyMode = .timeout(1)
-        let afterOpen = hooks.afterOpen
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try afterOpen(db)
-        }
-        let writer: DatabaseQueue
-        if isInMemory {
-            writer = try DatabaseQueue(configuration: configuration)
-        } else {
-            writer = try DatabaseQueue(path: path, configuration: configuration)
-        }
-        if !configuration.readonly {
-            try writer.write { try HistoryDatabase.createSchema($0) }
-        }
-        return writer
-    }
 }
 
-/// Test seams on opening the database: faults that fail writes for real even when running as root,
-/// which file permissions do not.
-struct HistoryOpenHooks: Sendable {
-    /// Open the file read-only (SQLITE_OPEN_READONLY): every write fails with SQLITE_READONLY.
-    var readOnly: @Sendable () -> Bool = { false }
-    /// Runs on each new connection, e.g. `PRAGMA max_page_count` to make the disk look full.
-    var afterOpen: @Sendable (Database) throws -> Void = { _ in }
+extension HistoryStore {
+    /// Test seam: runs `body` on the open connection, outside any transaction; nil when there is none.
+    func withOpenConnection<T>(_ body: @Sendable (Database) throws -> T) -> T? {
+        connection.withLock { state in
+            try? state.writer?.writeWithoutTransaction(body)
+        }
+    }
 }

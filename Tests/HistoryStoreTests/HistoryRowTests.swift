@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import HealthCore
@@ -61,4 +62,3 @@ import Testing
     }
 }
 
-import Foundation

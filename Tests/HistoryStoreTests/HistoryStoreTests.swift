@@ -131,37 +131,48 @@ import Testing
         #expect(store.writtenRows == 2)
         #expect(store.lastError == nil)
         #expect(store.integrityCheck() == "ok")
-        #expect(try HistoryStore(path: path).rows(since: 0).get().map(\.timestamp) == [now, now + 30, now + 60, now + 90])
+        let reopened = try HistoryStore(path: path).rows(since: 0).get()
+        #expect(reopened.map(\.timestamp) == [now, now + 30, now + 60, now + 90])
     }
 
-    /// A full disk, made real with `PRAGMA max_page_count`: the file may not grow, so inserts that need
-    /// a new page fail with SQLITE_FULL, for root too.
+    /// A full disk, made real with `PRAGMA max_page_count` on the store's open connection: the file may
+    /// not grow, so inserts that need a new page fail with SQLITE_FULL, for root too.
     @Test func rowsWaitWhileTheDiskIsFullAndAreWrittenWhenThereIsRoomAgain() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path("history.sqlite")
-        HistoryStore(path: path).append([row(now)])
+        let store = HistoryStore(path: path, retentionSeconds: 7 * day, maxQueuedRows: 10_000)
+        store.append([row(now)])
+        let limited = store.withOpenConnection { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
+            return try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+        }
+        #expect(limited != nil)
 
-        let diskFull = Switch(true)
-        let store = HistoryStore(
-            path: path, retentionSeconds: 7 * day, maxQueuedRows: 10_000,
-            hooks: HistoryOpenHooks(afterOpen: { db in
-                guard diskFull.isOn else { return }
-                let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
-                try db.execute(sql: "PRAGMA max_page_count = \(pages)")
-            }))
         let burst = (1...2_000).map { row(now + Double($0), "provider-with-a-long-name-\($0)") }
         store.append(burst)
         #expect(store.queuedRows == 2_000)
         #expect(store.lastError?.contains("SQLite error 13") == true)  // SQLITE_FULL
+        // The stored history stays readable while the disk is full.
         #expect(try store.rows(since: 0).get().count == 2_001)
+        store.retryPending()
+        #expect(store.queuedRows == 2_000)
 
-        diskFull.set(false)
+        _ = store.withOpenConnection { db in try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
         store.retryPending()
         #expect(store.queuedRows == 0)
+        #expect(store.writtenRows == 2_001)
         #expect(store.lastError == nil)
         #expect(store.integrityCheck() == "ok")
         #expect(try HistoryStore(path: path).rows(since: 0).get().count == 2_001)
+    }
+
+    @Test func onlyFailuresThatPassOnTheirOwnKeepTheConnection() {
+        #expect(connectionSurvives(DatabaseError(resultCode: .SQLITE_FULL)))
+        #expect(connectionSurvives(DatabaseError(resultCode: .SQLITE_BUSY)))
+        #expect(!connectionSurvives(DatabaseError(resultCode: .SQLITE_READONLY)))
+        #expect(!connectionSurvives(DatabaseError(resultCode: .SQLITE_IOERR)))
+        #expect(!connectionSurvives(CocoaError(.fileNoSuchFile)))
     }
 
     @Test func aMissingDirectoryQueuesAndOverflowDropsTheOldestUntilItAppears() throws {

@@ -35,8 +35,3 @@ func row(
         breakerState: available ? "closed" : "open"
     )
 }
-
-extension Result {
-    /// The success value, or nil; lets `#expect` compare results in one line.
-    var value: Success? { try? get() }
-}
