@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure value code: results, window, score, breaker, status rules, rollup. No I/O.
@@ -50,6 +51,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Seven days of per-provider rows in SQLite; keeps rows in memory while the disk is away.
+        .target(
+            name: "HistoryStore",
+            dependencies: ["HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Wiring: state store, scheduler, aggregator, snapshot rendering, services.
         .target(
             name: "Exporter",
@@ -78,6 +84,10 @@ let package = Package(
             resources: [.copy("testdata")]
         ),
         .testTarget(name: "ProbingTests", dependencies: ["HealthCore", "Probing", "ProviderSimulator"]),
+        .testTarget(
+            name: "HistoryStoreTests",
+            dependencies: ["HistoryStore", "HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "ExporterTests", dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "ProviderSimulator"]),
     ]
 )
