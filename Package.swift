@@ -50,6 +50,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Pure HTML rendering of the human status page (overview and per-provider details).
+        .target(name: "StatusPage", dependencies: ["HealthCore"]),
         // Wiring: state store, scheduler, aggregator, snapshot rendering, services.
         .target(
             name: "Exporter",
@@ -72,6 +74,7 @@ let package = Package(
         ),
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
+        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
         .testTarget(
             name: "ExporterConfigTests",
             dependencies: ["ExporterConfig"],
