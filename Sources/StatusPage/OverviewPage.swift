@@ -70,8 +70,9 @@ enum OverviewPage {
         let r = provider.rollup
         let status = r.status.rawValue
         let name = HTML.escape(r.provider)
-        let link = "<a class=\"name\" href=\"\(HTML.escape(PageLayout.detailsPath(of: r.provider)))\">\(name)</a>"
-            + (isBest ? " <span class=\"best-tag\" title=\"best provider\">★ best</span>" : "")
+        // One span, so the phone layout keeps the name and the best mark together.
+        let link = "<span><a class=\"name\" href=\"\(HTML.escape(PageLayout.detailsPath(of: r.provider)))\">\(name)</a>"
+            + (isBest ? " <span class=\"best-tag\" title=\"best provider\">★ best</span>" : "") + "</span>"
         let error = provider.lastError.map { HTML.escape(HTML.truncated($0, to: 300)) }
             ?? r.latestFailure.map { HTML.escape($0.rawValue) } ?? Format.missing
         let cells = [

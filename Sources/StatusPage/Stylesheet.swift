@@ -53,11 +53,11 @@ enum Stylesheet {
         .summary { display: flex; flex-wrap: wrap; gap: .5rem; margin: .5rem 0 1rem; padding: 0; list-style: none; }
         .table-scroll { overflow-x: auto; background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; }
         table { border-collapse: collapse; width: 100%; }
-        th, td { padding: .45rem .6rem; text-align: left; vertical-align: top; border-bottom: 1px solid #d8dee4;
+        th, td { padding: .45rem .5rem; text-align: left; vertical-align: top; border-bottom: 1px solid #d8dee4;
           white-space: nowrap; }
-        th { background: #eaeef2; font-weight: 600; font-size: .85rem; }
+        th { background: #eaeef2; font-weight: 600; font-size: .85rem; white-space: normal; vertical-align: bottom; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-        td.error { white-space: normal; min-width: 14rem; max-width: 28rem; overflow-wrap: anywhere; }
+        td.error { white-space: normal; min-width: 11rem; max-width: 24rem; overflow-wrap: anywhere; }
         tr.provider td:first-child { border-left: 6px solid var(--status); }
         .badge { display: inline-block; padding: .1rem .55rem; border-radius: 999px; font-weight: 600;
           font-size: .85rem; background: var(--status); color: var(--on-status); }

@@ -78,7 +78,7 @@ struct OverviewPageTests {
 
     @Test("rows link to their details page")
     func links() {
-        #expect(page.contains("<a class=\"name\" href=\"/providers/demo-flaky\">demo-flaky</a>"))
+        #expect(page.contains("<span><a class=\"name\" href=\"/providers/demo-flaky\">demo-flaky</a></span>"))
         #expect(StatusPage.detailsPath(of: "team a/ü?") == "/providers/team%20a%2F%C3%BC%3F")
     }
 
