@@ -199,8 +199,19 @@ def distinct_colours(png, step=7):
 
 def check_overview(url, shots):
     """Asserts the overview at `url` and screenshots it into `shots`; returns the parsed page."""
-    page = wait_until(lambda: (lambda p: p if row_statuses(p) == EXPECTED_STATUS else None)(parse(dump_dom(url))),
-                      60, interval=0.5, what="every demo status on the status page")
+    # demo-flaky turns `down` for a moment after each periodic failure: retry until every row matches.
+    seen = {}
+
+    def every_status_shown():
+        nonlocal seen
+        page = parse(dump_dom(url))
+        seen = row_statuses(page)
+        return page if seen == EXPECTED_STATUS else None
+
+    try:
+        page = wait_until(every_status_shown, 60, interval=0.5, what="every demo status on the status page")
+    except AssertionError as e:
+        raise AssertionError(f"{e}; rows last seen on {url}: {seen}") from None
 
     assert len(page.providers) == len(EXPECTED_STATUS), "one row per provider"
     for row in page.providers:
