@@ -56,11 +56,14 @@ let package = Package(
             name: "HistoryStore",
             dependencies: ["HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Pure HTML rendering of the human status page (overview and per-provider details).
+        .target(name: "StatusPage", dependencies: ["HealthCore"]),
         // Wiring: state store, scheduler, aggregator, snapshot rendering, services.
         .target(
             name: "Exporter",
             dependencies: [
                 "HealthCore", "Exposition", "ExporterConfig", "Probing", "ProviderSimulator", "ExporterServer",
+                "HistoryStore", "OutcomeIngest", "StatusPage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,6 +81,7 @@ let package = Package(
         ),
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
+        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
         .testTarget(
             name: "ExporterConfigTests",
             dependencies: ["ExporterConfig"],
