@@ -3,17 +3,17 @@ import HealthCore
 /// Checks a decoded batch against what the store knows: known providers and the distinct-models cap per provider.
 ///
 /// `knownProviders` are the configured providers; `modelsPerProvider` the models each already has. With
-/// `limits.acceptUnknownProviders` any provider passes, but the models cap still holds. Runs of the
-/// same provider and model (the usual shape of a batch) are looked up once.
+/// `limits.acceptUnknownProviders` any provider passes, but the models cap still holds.
 public func checkBatch(
     _ results: [ModelResult], knownProviders: Set<String>, modelsPerProvider: [String: Set<String>],
     limits: IngestLimits
 ) throws(IngestRejection) {
     var newModels: [String: Set<String>] = [:]
-    var previous: (provider: String, model: String)?
+    var recentlyChecked = RecentPairs()
     for result in results {
-        if let previous, previous.provider == result.provider, previous.model == result.model { continue }
-        previous = (result.provider, result.model)
+        // A batch repeats a few pairs; the decoder shares their Strings, so this test is cheap.
+        if recentlyChecked.contains(result.provider, result.model) { continue }
+        recentlyChecked.insert(result.provider, result.model)
 
         if !limits.acceptUnknownProviders && !knownProviders.contains(result.provider) {
             throw .unknownProvider(result.provider)
@@ -25,6 +25,26 @@ public func checkBatch(
         let count = (existing?.count ?? 0) + (newModels[result.provider]?.count ?? 0)
         if count > limits.maxModelsPerProvider {
             throw .tooManyModels(provider: result.provider, count: count, limit: limits.maxModelsPerProvider)
+        }
+    }
+}
+
+/// The last few (provider, model) pairs checked, replaced round-robin.
+private struct RecentPairs {
+    private static let capacity = 16
+    private var pairs: [(provider: String, model: String)] = []
+    private var nextSlot = 0
+
+    func contains(_ provider: String, _ model: String) -> Bool {
+        pairs.contains { $0.model == model && $0.provider == provider }
+    }
+
+    mutating func insert(_ provider: String, _ model: String) {
+        if pairs.count < Self.capacity {
+            pairs.append((provider, model))
+        } else {
+            pairs[nextSlot] = (provider, model)
+            nextSlot = (nextSlot + 1) % Self.capacity
         }
     }
 }

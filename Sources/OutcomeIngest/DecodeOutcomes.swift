@@ -24,7 +24,7 @@ private struct BatchDecoder {
     var scanner: JSONScanner
     let limits: IngestLimits
     let now: Double
-    var names = RecentNames()
+    var names = OutcomeNames()
     var results: [ModelResult] = []
 
     init(body: [UInt8], limits: IngestLimits, now: Double) {
@@ -67,26 +67,26 @@ private struct BatchDecoder {
         }
     }
 
+    /// One pass over the body: each line is white space only (skipped) or one object and white space.
     mutating func decodeLines() throws(IngestRejection) {
-        let body = scanner.bytes
-        var lineStart = scanner.position
+        scanner = JSONScanner(
+            bytes: scanner.bytes, position: scanner.position, end: scanner.end, newlineEndsValue: true)
         var lineNumber = 1
-        while lineStart < body.count {
-            var lineEnd = lineStart
-            while lineEnd < body.count, body[lineEnd] != 0x0A { lineEnd += 1 }
-            scanner.position = lineStart
-            scanner.end = lineEnd
+        var lineStart = scanner.position
+        while true {
             scanner.skipWhitespace()
-            if !scanner.isAtEnd {
+            if scanner.current != 0x0A && !scanner.isAtEnd {
                 let start = lineStart
                 try appendOutcome(at: "line \(lineNumber)") { "at column \($0 - start + 1)" }
                 scanner.skipWhitespace()
-                guard scanner.isAtEnd else {
+                guard scanner.current == 0x0A || scanner.isAtEnd else {
                     throw .malformed("line \(lineNumber): malformed JSON at column \(scanner.position - lineStart + 1): "
                         + "unexpected data after the outcome object")
                 }
             }
-            lineStart = lineEnd + 1
+            guard !scanner.isAtEnd else { return }
+            scanner.position += 1
+            lineStart = scanner.position
             lineNumber += 1
         }
     }

@@ -10,26 +10,32 @@ extension JSONScanner {
     /// Validates a string starting at the opening quote: escapes (surrogate pairs must pair up), no raw
     /// control characters, well-formed UTF-8 (no overlongs, no encoded surrogates, nothing past U+10FFFF).
     mutating func scanString() throws(ScanFailure) -> StringToken {
-        position += 1
-        let start = position
+        let start = position + 1
+        var index = start
         var hasEscapes = false
-        while position < end {
-            let byte = bytes[position]
+        while index < end {
+            let byte = bytes[index]
+            // Printable ASCII other than the quote and the backslash: the common case, kept tight.
+            if byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                index += 1
+                continue
+            }
             if byte == UInt8(ascii: "\"") {
-                let token = StringToken(start: start, end: position, hasEscapes: hasEscapes)
-                position += 1
-                return token
-            } else if byte == UInt8(ascii: "\\") {
+                position = index + 1
+                return StringToken(start: start, end: index, hasEscapes: hasEscapes)
+            }
+            position = index
+            if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
                 try scanEscape()
             } else if byte < 0x20 {
                 throw malformed("control character in a string (must be escaped)")
-            } else if byte < 0x80 {
-                position += 1
             } else {
                 try scanUTF8Sequence(lead: byte)
             }
+            index = position
         }
+        position = index
         throw malformed("unterminated string")
     }
 
@@ -145,13 +151,15 @@ extension JSONScanner {
     }
 
     /// Whether a scanned string equals `name`, an ASCII field name.
+    @inline(__always)
     func string(_ token: StringToken, equals name: StaticString) -> Bool {
-        name.withUTF8Buffer { expected -> Bool in
-            if token.hasEscapes { return unescapedBytes(token).elementsEqual(expected) }
-            guard token.byteCount == expected.count else { return false }
-            for offset in 0..<expected.count where bytes[token.start + offset] != expected[offset] { return false }
-            return true
-        }
+        let count = name.utf8CodeUnitCount
+        let expected = UnsafeBufferPointer(start: name.utf8Start, count: count)
+        if token.hasEscapes { return unescapedBytes(token).elementsEqual(expected) }
+        guard token.byteCount == count else { return false }
+        var offset = 0
+        while offset < count, bytes[token.start + offset] == expected[offset] { offset += 1 }
+        return offset == count
     }
 }
 

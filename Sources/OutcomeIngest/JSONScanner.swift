@@ -12,10 +12,16 @@ struct JSONScanner {
     /// Deepest nesting of unknown values skipped inside an outcome; deeper input is refused.
     static let maxDepth = 64
 
-    init(bytes: [UInt8], position: Int, end: Int) {
+    /// NDJSON: a line feed ends the value being read instead of being white space, so that one object
+    /// cannot spill over lines and the body is read in a single pass.
+    let newlineEndsValue: Bool
+
+    init(bytes: [UInt8], position: Int, end: Int, newlineEndsValue: Bool = false) {
+        precondition(end <= bytes.count)
         self.bytes = bytes
         self.position = position
         self.end = end
+        self.newlineEndsValue = newlineEndsValue
     }
 
     var isAtEnd: Bool { position >= end }
@@ -27,8 +33,15 @@ struct JSONScanner {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
+    @inline(__always)
     mutating func skipWhitespace() {
-        while position < end, Self.isWhitespace(bytes[position]) { position += 1 }
+        var index = position
+        while index < end {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x09 || byte == 0x0D || (byte == 0x0A && !newlineEndsValue) else { break }
+            index += 1
+        }
+        position = index
     }
 
     func malformed(_ message: String) -> ScanFailure {
@@ -38,12 +51,14 @@ struct JSONScanner {
     /// "found ..." describing the next byte, for messages.
     var foundDescription: String {
         guard let byte = current else { return "found the end of the input" }
+        if byte == 0x0A && newlineEndsValue { return "found the end of the line" }
         if byte >= 0x21 && byte < 0x7F { return "found '\(Character(Unicode.Scalar(byte)))'" }
         let hex = String(byte, radix: 16, uppercase: true)
         return "found byte 0x\(hex.count == 1 ? "0" + hex : hex)"
     }
 
     /// Consumes `byte` after optional white space, or fails naming what was expected.
+    @inline(__always)
     mutating func expect(_ byte: UInt8, _ what: String) throws(ScanFailure) {
         skipWhitespace()
         guard current == byte else { throw malformed("expected \(what), \(foundDescription)") }

@@ -23,6 +23,7 @@ enum OutcomeField: UInt8, CaseIterable {
 extension JSONScanner {
     /// The known field a scanned key names, or nil. Dispatches on length first: most keys are rejected
     /// without comparing a byte.
+    @inline(__always)
     func outcomeField(named key: StringToken) -> OutcomeField? {
         let length = key.hasEscapes ? unescapedBytes(key).count : key.byteCount
         switch length {

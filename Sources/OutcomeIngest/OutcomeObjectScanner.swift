@@ -9,7 +9,7 @@ let maxAgeSeconds = 3600.0
 
 extension JSONScanner {
     /// Reads one outcome object starting at its `{` (after white space) into a traffic result.
-    mutating func scanOutcome(now: Double, names: inout RecentNames) throws(ScanFailure) -> ModelResult {
+    mutating func scanOutcome(now: Double, names: inout OutcomeNames) throws(ScanFailure) -> ModelResult {
         skipWhitespace()
         guard current == UInt8(ascii: "{") else {
             if let byte = current, "[\"tfn-0123456789".utf8.contains(byte) {
@@ -54,7 +54,7 @@ extension JSONScanner {
     }
 
     private mutating func scanValue(
-        of field: OutcomeField, into fields: inout OutcomeValues, names: inout RecentNames
+        of field: OutcomeField, into fields: inout OutcomeValues, names: inout OutcomeNames
     ) throws(ScanFailure) {
         let byte = current
         switch field {
@@ -65,8 +65,11 @@ extension JSONScanner {
             guard token.byteCount <= maxNameBytes else {
                 throw .invalid("\(field.name) is longer than \(maxNameBytes) bytes")
             }
-            let name = names.name(token, in: self)
-            if field == .provider { fields.provider = name } else { fields.model = name }
+            if field == .provider {
+                fields.provider = names.providers.name(token, in: self)
+            } else {
+                fields.model = names.models.name(token, in: self)
+            }
         case .success:
             if byte == UInt8(ascii: "t") {
                 try scanLiteral("true")
@@ -98,7 +101,9 @@ extension JSONScanner {
         case .error:
             if byte == UInt8(ascii: "n") { return try scanLiteral("null") }
             guard byte == UInt8(ascii: "\"") else { try wrongType(field, "must be a string or null") }
-            fields.error = string(try scanString())
+            let token = try scanString()
+            fields.error = sanitizedErrorText(
+                token.hasEscapes ? ArraySlice(unescapedBytes(token)) : bytes[token.start..<token.end])
         case .timestamp:
             if byte == UInt8(ascii: "n") { return try scanLiteral("null") }
             if byte == UInt8(ascii: "\"") {
@@ -133,7 +138,8 @@ private struct OutcomeValues {
     var success = false
     var latencySeconds = 0.0
     var statusCode: Int?
-    var error: String?
+    /// Already sanitized.
+    var error: [UInt8]?
     var timestamp: Double?
 
     func result(now: Double) throws(ScanFailure) -> ModelResult {
@@ -148,12 +154,12 @@ private struct OutcomeValues {
         if timestamp < now - maxAgeSeconds {
             throw .invalid("timestamp \(secondsText(timestamp)) is more than 1 h old (now \(secondsText(now)))")
         }
-        let errorText = error.flatMap(sanitizedErrorText)
+        let errorText = error.flatMap { $0.isEmpty ? nil : $0 }
         return ModelResult(
             provider: provider, model: model, success: success,
-            reason: success ? nil : derivedFailureReason(statusCode: statusCode, error: errorText),
+            reason: success ? nil : derivedFailureReason(statusCode: statusCode, errorText: errorText),
             latencySeconds: latencySeconds, statusCode: statusCode, source: .traffic, timestamp: timestamp,
-            error: errorText)
+            error: errorText.map { String(decoding: $0, as: UTF8.self) })
     }
 }
 

@@ -7,24 +7,26 @@ struct RecentNames {
         var value: String
     }
 
-    private static let capacity = 16
+    private static let capacity = 8
     private var entries: [Entry] = []
     private var nextSlot = 0
+    /// Batches often repeat a name back to back: the search starts at the last match.
+    private var lastHit = 0
 
     init() { entries.reserveCapacity(Self.capacity) }
 
     /// The String for a scanned name, reused when the same bytes were seen recently.
     mutating func name(_ token: StringToken, in scanner: JSONScanner) -> String {
         guard !token.hasEscapes else { return scanner.string(token) }
-        let bytes = scanner.bytes
-        let count = token.byteCount
-        for entry in entries where entry.count == count {
-            var offset = 0
-            while offset < count, bytes[entry.start + offset] == bytes[token.start + offset] { offset += 1 }
-            if offset == count { return entry.value }
+        for step in 0..<entries.count {
+            let slot = (lastHit + step) % entries.count
+            if Self.matches(entries[slot], token, scanner.bytes) {
+                lastHit = slot
+                return entries[slot].value
+            }
         }
         let value = scanner.string(token)
-        let entry = Entry(start: token.start, count: count, value: value)
+        let entry = Entry(start: token.start, count: token.byteCount, value: value)
         if entries.count < Self.capacity {
             entries.append(entry)
         } else {
@@ -33,4 +35,17 @@ struct RecentNames {
         }
         return value
     }
+
+    private static func matches(_ entry: Entry, _ token: StringToken, _ bytes: [UInt8]) -> Bool {
+        guard entry.count == token.byteCount else { return false }
+        var offset = 0
+        while offset < entry.count, bytes[entry.start + offset] == bytes[token.start + offset] { offset += 1 }
+        return offset == entry.count
+    }
+}
+
+/// Separate caches for providers and models: fewer entries to compare each time.
+struct OutcomeNames {
+    var providers = RecentNames()
+    var models = RecentNames()
 }

@@ -127,6 +127,9 @@ import Testing
         let long = String(repeating: "é", count: 500)
         let results = try decode(outcome(success: false, extra: #","error":"\#(long)""#), .ndjson)
         #expect(results[0].error == String(repeating: "é", count: 200))
+        let mixed = String(repeating: "a", count: 199) + "🚀🚀"
+        let cut = try decode(outcome(success: false, extra: #","error":"\#(mixed)""#), .ndjson)
+        #expect(cut[0].error == String(repeating: "a", count: 199) + "🚀")
         let multiLine = try decode(outcome(success: false, extra: #","error":"line one\nline\ttwo""#), .ndjson)
         #expect(multiLine[0].error == "line one line two")
         let empty = try decode(outcome(success: false, extra: #","error":"""#), .ndjson)

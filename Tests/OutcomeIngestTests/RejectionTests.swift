@@ -51,6 +51,10 @@ import Testing
             mentioning: ["line 2:", "expected an outcome object, found an array"])
         expectRejection(
             rejection(outcome() + "\nNaN", .ndjson), status: 400, reason: "malformed", mentioning: ["line 2:"])
+        // One object per line: an object may not continue on the next line.
+        expectRejection(
+            rejection(#"{"provider":"a","# + "\n" + #""model":"b","success":true,"latency_seconds":1}"#, .ndjson),
+            status: 400, reason: "malformed", mentioning: ["line 1:", "found the end of the line"])
     }
 
     @Test func missingFieldIsNamed() {
