@@ -72,6 +72,10 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
+        // Passive outcomes pushed by a gateway: a strict, allocation-light decoder and the batch caps.
+        .target(name: "OutcomeIngest", dependencies: ["HealthCore"]),
+        // Release-build throughput check for the outcome decoder.
+        .executableTarget(name: "ingest-bench", dependencies: ["OutcomeIngest", "HealthCore"]),
         .executableTarget(
             name: "provider-health-exporter",
             dependencies: [
@@ -82,6 +86,7 @@ let package = Package(
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
         .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
+        .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore"]),
         .testTarget(
             name: "ExporterConfigTests",
             dependencies: ["ExporterConfig"],
