@@ -141,29 +141,29 @@ public struct ExporterAPI: Sendable {
     }
 
     /// `hours` query parameter: 1...168 (the retention), default 24.
-    func hoursParameter(_ request: HTTPRequest) -> Result<Double, HTTPResponse> {
+    func hoursParameter(_ request: HTTPRequest) -> Result<Double, RouteError> {
         guard let text = request.query["hours"] else { return .success(24) }
         guard let hours = Double(text), hours > 0, hours <= 168 else {
-            return .failure(.jsonError(.badRequest, error: "invalid hours", detail: "hours must be a number in (0, 168], got \(text)"))
+            return .failure(RouteError(.jsonError(.badRequest, error: "invalid hours", detail: "hours must be a number in (0, 168], got \(text)")))
         }
         return .success(hours)
     }
 
-    func historyRows(_ request: HTTPRequest) -> Result<[HistoryRow], HTTPResponse> {
+    func historyRows(_ request: HTTPRequest) -> Result<[HistoryRow], RouteError> {
         guard let history else {
-            return .failure(.jsonError(.notFound, error: "history disabled", detail: "start with --history.path to keep history"))
+            return .failure(RouteError(.jsonError(.notFound, error: "history disabled", detail: "start with --history.path to keep history")))
         }
         switch hoursParameter(request) {
-        case .failure(let response): return .failure(response)
+        case .failure(let error): return .failure(error)
         case .success(let hours):
             let provider = request.query["provider"]
             if let provider, store.settings(of: provider) == nil, !provider.isEmpty {
-                return .failure(.jsonError(.notFound, error: "unknown provider", detail: "no provider named \(provider) is configured"))
+                return .failure(RouteError(.jsonError(.notFound, error: "unknown provider", detail: "no provider named \(provider) is configured")))
             }
             switch history.rows(since: Date().timeIntervalSince1970 - hours * 3600, provider: provider?.isEmpty == true ? nil : provider) {
             case .success(let rows): return .success(rows)
             case .failure(let error):
-                return .failure(.jsonError(.serviceUnavailable, error: "history unavailable", detail: "\(error)"))
+                return .failure(RouteError(.jsonError(.serviceUnavailable, error: "history unavailable", detail: "\(error)")))
             }
         }
     }
@@ -174,7 +174,7 @@ public struct ExporterAPI: Sendable {
             var points: [HistoryRow]
         }
         switch historyRows(request) {
-        case .failure(let response): return response
+        case .failure(let error): return error.response
         case .success(let rows):
             let hours = (try? hoursParameter(request).get()) ?? 24
             return ok(encodeJSON(History(hours: hours, points: rows)))
@@ -183,7 +183,7 @@ public struct ExporterAPI: Sendable {
 
     func historyCSVResponse(_ request: HTTPRequest) -> HTTPResponse {
         switch historyRows(request) {
-        case .failure(let response): return response
+        case .failure(let error): return error.response
         case .success(let rows):
             var response = HTTPResponse(contentType: "text/csv; charset=utf-8", body: historyCSV(rows))
             response.headers.add(name: "content-disposition", value: "attachment; filename=\"provider-history.csv\"")
@@ -271,4 +271,10 @@ public struct ExporterAPI: Sendable {
         }
         return HTTPResponse(contentType: "text/html; charset=utf-8", body: StatusPage.details(provider: provider, generatedAt: result?.timestamp, version: version))
     }
+}
+
+/// An error response a helper hands back to its route.
+struct RouteError: Error {
+    var response: HTTPResponse
+    init(_ response: HTTPResponse) { self.response = response }
 }

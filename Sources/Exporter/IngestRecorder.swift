@@ -3,6 +3,7 @@ import Exposition
 import Foundation
 import HealthCore
 import NIOCore
+import NIOHTTP1
 import OutcomeIngest
 import Synchronization
 
@@ -28,7 +29,7 @@ public final class IngestRecorder: Sendable {
         var body = request.body
         let bytes = body.readBytes(length: body.readableBytes) ?? []
         let now = Date().timeIntervalSince1970
-        do {
+        do throws(IngestRejection) {
             guard bytes.count <= limits.maxBodyBytes else {
                 throw IngestRejection(status: 413, reason: "body_too_large", detail: "the body is \(bytes.count) bytes; the limit is \(limits.maxBodyBytes)")
             }
