@@ -126,6 +126,14 @@ public struct ExporterAPI: Sendable {
                 case bestProvider = "best_provider"
                 case healthScore = "health_score"
             }
+            // best_provider is always present: null says "none is healthy" explicitly.
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(bestProvider, forKey: .bestProvider)
+                try c.encodeIfPresent(healthScore, forKey: .healthScore)
+                try c.encode(reason, forKey: .reason)
+                try c.encode(alternatives, forKey: .alternatives)
+            }
         }
         guard let result else {
             return ok(encodeJSON(Best(bestProvider: nil, reason: "waiting for the first aggregation cycle", alternatives: [])), status: .serviceUnavailable)
