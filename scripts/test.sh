@@ -14,6 +14,10 @@ swift test -Xswiftc -warnings-as-errors
 echo "== pack checks: promtool, amtool, dashboard lint"
 scripts/check-pack.sh
 
+echo "== release build as the Dockerfile runs it, and its runtime libraries"
+RELEASE_BIN="$(scripts/build.sh | tail -n 1)"
+export RELEASE_BIN
+
 echo "== end-to-end tests: the exporter binary, real Prometheus and Alertmanager"
 export EXPORTER_BIN="$PWD/.build/debug/provider-health-exporter"
-python3 -m pytest -q -p no:cacheprovider integration/e2e integration/pack/test_e2e_alerting.py integration/pack/test_dashboard_queries.py
+python3 -m pytest -q -p no:cacheprovider integration/e2e integration/pack/test_e2e_alerting.py integration/pack/test_dashboard_queries.py integration/pack/test_runtime_libs.py
