@@ -23,6 +23,8 @@ public struct ExporterOptions: Sendable {
     public var demoModels: Int?
     public var aggregationIntervalSeconds: Double?
     public var namespace: String?
+    /// Watch only this shard's providers (several instances split the providers between them).
+    public var shard: Shard?
     /// SQLite file for history; ":memory:" keeps none on disk; nil disables history.
     public var historyPath: String? = "provider-health-history.sqlite"
     public var adminTokenFile: String?
@@ -79,6 +81,7 @@ public final class ExporterApplication: Sendable {
             }
         }
         if let interval = options.aggregationIntervalSeconds { configuration.global.aggregationIntervalSeconds = interval }
+        configuration = sharded(configuration, options.shard)
 
         let adminToken = try options.adminTokenFile.map(TokenGuard.readTokenFile)
         let ingestToken = try options.ingestTokenFile.map(TokenGuard.readTokenFile)
@@ -174,6 +177,7 @@ public final class ExporterApplication: Sendable {
         do {
             var configuration = try Self.loadConfiguration(options)
             if let interval = options.aggregationIntervalSeconds { configuration.global.aggregationIntervalSeconds = interval }
+            configuration = sharded(configuration, options.shard)
             store.apply(configuration)
             scheduler.configurationChanged()
             reloadStatus.recordSuccess()
@@ -190,6 +194,14 @@ public final class ExporterApplication: Sendable {
         if let file = options.configFile { return try ExporterConfig.loadConfiguration(path: file) }
         return ExporterConfiguration(providers: discoverProviders(environment: options.environment))
     }
+}
+
+/// The providers of one shard, or all of them without `--shard`.
+func sharded(_ configuration: ExporterConfiguration, _ shard: Shard?) -> ExporterConfiguration {
+    guard let shard else { return configuration }
+    var result = configuration
+    result.providers = configuration.providers.filter { shard.owns($0.name) }
+    return result
 }
 
 /// Lets routes built before the application exists call back into it (reload).

@@ -1,4 +1,4 @@
-import ExporterServer
+import HealthCore
 import Foundation
 import Logging
 

@@ -1,3 +1,4 @@
+import HealthCore
 import NIOCore
 import NIOHTTP1
 
@@ -58,26 +59,6 @@ public struct HTTPResponse: Sendable {
             status: status, contentType: "application/json",
             body: "{\"error\":\(jsonString(error)),\"detail\":\(jsonString(detail))}\n")
     }
-}
-
-/// Encodes a string as a JSON string literal.
-public func jsonString(_ s: String) -> String {
-    var out = "\""
-    out.reserveCapacity(s.utf8.count + 2)
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 func percentDecode(_ s: String, plusIsSpace: Bool = false) -> String {

@@ -119,20 +119,3 @@ extension String {
     }
 }
 
-/// A JSON string literal, quotes included.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}

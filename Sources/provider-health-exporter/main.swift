@@ -38,6 +38,9 @@ struct ProviderHealthExporter: AsyncParsableCommand {
     @Option(name: .customLong("namespace"), help: "Prefix for every metric name.")
     var namespace: String?
 
+    @Option(name: .customLong("shard"), help: "Watch only shard I of N (I/N, 0 ≤ I < N): providers are split by a stable hash of their name.")
+    var shard: String?
+
     @Option(name: .customLong("history.path"), help: "SQLite file for the 7-day history; :memory: keeps none on disk.")
     var historyPath = "provider-health-history.sqlite"
 
@@ -71,6 +74,7 @@ struct ProviderHealthExporter: AsyncParsableCommand {
         }
         if let demoProviders, demoProviders < 1 { throw ValidationError("--demo.providers must be at least 1") }
         if let demoModels, demoModels < 1 { throw ValidationError("--demo.models must be at least 1") }
+        if let shard, Shard(shard) == nil { throw ValidationError("--shard \"\(shard)\" is not I/N with 0 ≤ I < N") }
         if ingestMaxBodyBytes < 1 || ingestMaxBatch < 1 || ingestMaxModels < 1 {
             throw ValidationError("--ingest.* limits must be at least 1")
         }
@@ -122,6 +126,7 @@ struct ProviderHealthExporter: AsyncParsableCommand {
         options.demoModels = demoModels
         options.aggregationIntervalSeconds = aggregationInterval.flatMap(parseDuration)
         options.namespace = namespace
+        options.shard = shard.flatMap(Shard.init)
         options.historyPath = historyPath.isEmpty ? nil : historyPath
         options.adminTokenFile = adminTokenFile
         options.ingestTokenFile = ingestTokenFile

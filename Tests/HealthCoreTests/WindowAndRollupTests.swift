@@ -230,3 +230,28 @@ func result(
         #expect(formatDuration(0.25) == "250ms")
     }
 }
+
+@Suite struct ShardTests {
+    @Test func parsesIndexOverCount() {
+        #expect(Shard("0/3") == Shard("0/3"))
+        #expect(Shard("2/3")?.index == 2)
+        #expect(Shard("3/3") == nil)
+        #expect(Shard("-1/3") == nil)
+        #expect(Shard("1/0") == nil)
+        #expect(Shard("x") == nil)
+    }
+
+    @Test func everyProviderHasExactlyOneShard() {
+        let names = (0..<500).map { "provider-\($0)" } + ["openai", "ünïcødé", "a\"b"]
+        let shards = (0..<4).compactMap { Shard("\($0)/4") }
+        var perShard = [0, 0, 0, 0]
+        for name in names {
+            let owners = shards.filter { $0.owns(name) }
+            #expect(owners.count == 1, "\(name)")
+            perShard[owners.first?.index ?? 0] += 1
+        }
+        // A stable hash spreads 503 names roughly evenly.
+        #expect(perShard.allSatisfy { $0 > 80 })
+        #expect(Shard("0/1")!.owns("anything"))
+    }
+}

@@ -102,3 +102,13 @@ def test_api_key_appears_nowhere():
                 assert CANARY[3:] not in log
     finally:
         server.shutdown()
+
+
+def test_shards_split_the_providers_without_overlap():
+    watched = []
+    for shard in ["0/2", "1/2"]:
+        with run_exporter("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:", "--shard", shard) as exporter:
+            text = exporter.metrics()
+            watched.append({s.labels["provider"] for f in parse_text(text) if f.name == "provider_health_score" for s in f.samples})
+    assert watched[0].isdisjoint(watched[1])
+    assert watched[0] | watched[1] == {"demo-healthy", "demo-slow", "demo-flaky", "demo-ratelimited", "demo-unauthorized", "demo-down"}
