@@ -71,8 +71,7 @@ public final class ExporterApplication: Sendable {
             let simulated = Demo.simulatedProviders(providers: options.demoProviders, models: options.demoModels)
             let sim = try await ProviderSimulatorServer.start(providers: simulated)
             simulator = sim
-            configuration = Demo.configuration(
-                simulated: simulated, server: sim, downURL: "http://127.0.0.1:\(try await closedPort())/v1", global: global)
+            configuration = Demo.configuration(simulated: simulated, server: sim, global: global)
             logger.info("demo providers started", metadata: ["providers": "\(simulated.count)", "port": "\(sim.port)"])
         } else {
             configuration = try loadConfiguration(options)
@@ -233,14 +232,6 @@ public func parseListenAddress(_ address: String) throws -> (String, Int) {
     var host = String(address[..<colon])
     if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     return (host.isEmpty ? "0.0.0.0" : host, port)
-}
-
-/// A loopback port nothing listens on: bound, then closed (connection refused, like a provider that is down).
-func closedPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress?.port ?? 9
-    try await channel.close()
-    return port
 }
 
 /// The HTTP server as a service: closes its socket on graceful shutdown.

@@ -9,7 +9,9 @@ extension SimulatedProvider {
         return (0..<count).map { index in
             let (label, behaviour) = demoBehaviours[index % demoBehaviours.count]
             let kind = demoKinds[index % demoKinds.count]
-            let name = providers == nil ? "\(label)-\(kind.rawValue)" : "demo-\(index + 1)-\(label)-\(kind.rawValue)"
+            // "demo-healthy" … "demo-down"; at larger sizes "demo-healthy-2", "demo-slow-2", … for the repeats.
+            let round = index / demoBehaviours.count
+            let name = round == 0 ? "demo-\(label)" : "demo-\(label)-\(round + 1)"
             let models = modelsPerProvider.map { demoModelNames(kind: kind, count: $0) } ?? demoModels[kind] ?? []
             return SimulatedProvider(name: name, kind: kind, models: models, behaviour: behaviour)
         }

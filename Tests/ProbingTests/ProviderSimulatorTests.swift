@@ -158,14 +158,14 @@ extension NetworkTests {
                         .probe(provider, apiKey: nil)
                 }
                 #expect(outcomes.count == 6)
-                #expect(outcomes["healthy-openai"]?.results.allSatisfy { $0.success } == true)
-                #expect(outcomes["healthy-openai"]?.results.count == 3)
-                let slow = try #require(outcomes["slow-anthropic"]?.results.first)
+                #expect(outcomes["demo-healthy"]?.results.allSatisfy { $0.success } == true)
+                #expect(outcomes["demo-healthy"]?.results.count == 3)
+                let slow = try #require(outcomes["demo-slow"]?.results.first)
                 #expect(slow.success && slow.latencySeconds >= 1.2)
-                #expect(outcomes["flaky-gemini"]?.results.first?.success == true)  // the first request passes
-                #expect(outcomes["ratelimited-openrouter"]?.reason == .rateLimited)
-                #expect(outcomes["unauthorized-huggingface"]?.reason == .auth)
-                #expect(outcomes["down-ollama"]?.providerReachable == false)
+                #expect(outcomes["demo-flaky"]?.results.first?.success == true)  // the first request passes
+                #expect(outcomes["demo-ratelimited"]?.reason == .rateLimited)
+                #expect(outcomes["demo-unauthorized"]?.reason == .auth)
+                #expect(outcomes["demo-down"]?.providerReachable == false)
             }
         }
     }

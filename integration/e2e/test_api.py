@@ -47,7 +47,7 @@ def test_every_route():
 
             status, one = exporter.json("/api/providers/status/demo-slow")
             assert status == 200 and one["name"] == "demo-slow"
-            assert [m["name"] for m in one["models"]] == ["slow-model-1", "slow-model-2", "slow-model-3"]
+            assert [m["name"] for m in one["models"]] == ["claude-sonnet-4", "claude-3-5-haiku"]
             assert one["p95_latency_seconds"] > 1.0
 
             status, err = exporter.json("/api/providers/status/no-such-provider")

@@ -8,7 +8,7 @@ from harness import metric_value, run_exporter, wait_until
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
 
-def outcome_lines(n, failure_rate, provider="demo-healthy", models=("healthy-model-1", "healthy-model-2")):
+def outcome_lines(n, failure_rate, provider="demo-healthy", models=("gpt-4o", "gpt-4o-mini")):
     rng = random.Random(7)
     failures = set(rng.sample(range(n), int(n * failure_rate)))
     for i in range(n):
@@ -45,7 +45,7 @@ def test_bad_batches_get_documented_errors_and_change_nothing():
     with run_exporter("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:",
                       "--ingest.max-body-bytes", "20000", "--ingest.max-models-per-provider", "5") as exporter:
         before = traffic_total(exporter)
-        good = json.dumps({"provider": "demo-healthy", "model": "healthy-model-1", "success": True, "latency_seconds": 0.1})
+        good = json.dumps({"provider": "demo-healthy", "model": "gpt-4o-mini", "success": True, "latency_seconds": 0.1})
 
         status, _, body = exporter.post("/api/v1/outcomes", b'[{"provider": "demo-healthy", "model": ', {"Content-Type": "application/json"})
         assert status == 400 and json.loads(body)["error"].startswith("outcomes rejected"), body

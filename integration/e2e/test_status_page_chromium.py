@@ -246,7 +246,7 @@ def check_details(url, shots):
     assert page.summary.get("data-status") == "healthy"
     assert "status-healthy" in page.summary["class"].split()
     names = [m.get("data-model") for m in page.models]
-    assert names == ["healthy-model-1", "healthy-model-2", "healthy-model-3"], names
+    assert names == ["gpt-4o", "gpt-4o-mini", "o3-mini"], names
     for model in page.models:
         assert model.get("data-available") == "true", model
         assert "model-available" in model["class"].split(), model
