@@ -21,13 +21,13 @@ let allocationCounter: UnsafeMutablePointer<UInt64>? = {
     return symbol.assumingMemoryBound(to: UInt64.self)
 }()
 
-func allocations() -> UInt64? { allocationCounter.map { $0.pointee } }
+@MainActor func allocations() -> UInt64? { allocationCounter.map { $0.pointee } }
 
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }
 
-func makeStore(models: Int, results: Int) -> HealthStore {
+@MainActor func makeStore(models: Int, results: Int) -> HealthStore {
     let perProvider = max(1, models / providerCount)
     var global = GlobalSettings()
     global.windowSeconds = 300

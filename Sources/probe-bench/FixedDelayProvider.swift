@@ -52,14 +52,13 @@ private final class DelayedModelList: ChannelInboundHandler {
             guard let requestHead = head else { return }
             let milliseconds = requestHead.uri.split(separator: "/").first.flatMap { Int64($0) } ?? 0
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let respond = {
-                let (handler, context) = loopBound.value
-                handler.respond(requestHead, context: context)
-            }
             if milliseconds <= 0 {
-                respond()
+                respond(requestHead, context: context)
             } else {
-                context.eventLoop.scheduleTask(in: .milliseconds(milliseconds), respond)
+                context.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
+                    let (handler, context) = loopBound.value
+                    handler.respond(requestHead, context: context)
+                }
             }
         }
     }
