@@ -77,6 +77,20 @@ let package = Package(
         .target(name: "OutcomeIngest", dependencies: ["HealthCore"]),
         // Release-build throughput check for the outcome decoder.
         .executableTarget(name: "ingest-bench", dependencies: ["OutcomeIngest", "HealthCore"]),
+        // Release-build timing of aggregation cycles (roll-up and rendering) at 10k..1M results.
+        .executableTarget(
+            name: "aggregation-bench",
+            dependencies: ["Exporter", "HealthCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Release-build probe overhead over an injected delay, and the wall time of a 2,000-model cycle.
+        .executableTarget(
+            name: "probe-bench",
+            dependencies: [
+                "Exporter", "HealthCore", "Probing", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "provider-health-exporter",
             dependencies: [

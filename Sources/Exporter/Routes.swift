@@ -18,12 +18,10 @@ public enum ExporterRoutes {
         return router
     }
 
-    /// Serves the pre-rendered snapshot: negotiation, then a shared buffer. Nothing is computed here.
+    /// Serves the pre-rendered snapshot: negotiation, then a shared, complete response. Nothing is computed here.
     static func metrics(_ request: HTTPRequest, holder: SnapshotHolder) -> HTTPResponse {
-        let format = negotiateFormat(accept: request.headers.first(name: "accept"))
-        let gzip = acceptsGzip(request.headers.first(name: "accept-encoding"))
-        var headers: HTTPHeaders = ["content-type": format.contentType, "vary": "Accept, Accept-Encoding"]
-        if gzip { headers.add(name: "content-encoding", value: "gzip") }
-        return HTTPResponse(status: .ok, headers: headers, body: holder.snapshot.body(format: format, gzip: gzip))
+        holder.metricsResponse(
+            format: negotiateFormat(accept: request.headers.first(name: "accept")),
+            gzip: acceptsGzip(request.headers.first(name: "accept-encoding")))
     }
 }

@@ -1,6 +1,8 @@
 import CompressNIO
+import ExporterServer
 import Exposition
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// /metrics bodies rendered once per cycle, in both formats, plain and gzip: a scrape picks one and
@@ -38,20 +40,48 @@ public struct RenderedSnapshot: Sendable {
     }
 }
 
-/// Holds the latest rendered snapshot for the HTTP server.
-public final class SnapshotHolder: Sendable {
-    private let current: Mutex<RenderedSnapshot>
+/// A published snapshot and its four complete /metrics responses (headers included), built once per
+/// cycle so that a scrape only picks one: no header building, no body copy.
+final class PublishedSnapshot: Sendable {
+    let snapshot: RenderedSnapshot
+    private let responses: [HTTPResponse]
 
-    public init(initial: RenderedSnapshot) {
-        current = Mutex(initial)
+    init(_ snapshot: RenderedSnapshot) {
+        self.snapshot = snapshot
+        responses = [(ExpositionFormat.text, false), (.text, true), (.openMetrics, false), (.openMetrics, true)].map { format, gzip in
+            let body = snapshot.body(format: format, gzip: gzip)
+            var headers: HTTPHeaders = ["content-type": format.contentType, "vary": "Accept, Accept-Encoding"]
+            if gzip { headers.add(name: "content-encoding", value: "gzip") }
+            headers.add(name: "content-length", value: String(body.readableBytes))
+            return HTTPResponse(status: .ok, headers: headers, body: body)
+        }
     }
 
-    public var snapshot: RenderedSnapshot { current.withLock { $0 } }
+    func response(format: ExpositionFormat, gzip: Bool) -> HTTPResponse {
+        responses[(format == .openMetrics ? 2 : 0) + (gzip ? 1 : 0)]
+    }
+}
+
+/// Holds the latest rendered snapshot for the HTTP server.
+public final class SnapshotHolder: Sendable {
+    private let current: Mutex<PublishedSnapshot>
+
+    public init(initial: RenderedSnapshot) {
+        current = Mutex(PublishedSnapshot(initial))
+    }
+
+    public var snapshot: RenderedSnapshot { current.withLock { $0 }.snapshot }
 
     /// True once an aggregation cycle has published (readiness).
-    public var isReady: Bool { current.withLock { $0.result != nil } }
+    public var isReady: Bool { current.withLock { $0 }.snapshot.result != nil }
+
+    /// The complete /metrics response for a format and encoding; one reference taken under the lock.
+    public func metricsResponse(format: ExpositionFormat, gzip: Bool) -> HTTPResponse {
+        current.withLock { $0 }.response(format: format, gzip: gzip)
+    }
 
     public func publish(_ snapshot: RenderedSnapshot) {
-        current.withLock { $0 = snapshot }
+        let published = PublishedSnapshot(snapshot)
+        current.withLock { $0 = published }
     }
 }

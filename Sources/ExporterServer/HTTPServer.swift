@@ -164,7 +164,9 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard context.channel.isActive else { return }
         let keepAlive = keepAlive ?? head.isKeepAlive
         var headers = response.headers
-        headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
+        // Pre-built responses already carry their length; leaving their headers untouched avoids a copy.
+        let length = String(response.body.readableBytes)
+        if headers.first(name: "content-length") != length { headers.replaceOrAdd(name: "content-length", value: length) }
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
