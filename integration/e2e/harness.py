@@ -11,6 +11,16 @@ from contextlib import contextmanager
 
 import pytest
 
+# The status each demo provider shows once probed: one provider per behaviour.
+DEMO_STATUSES = {
+    "demo-healthy": "healthy",
+    "demo-slow": "degraded",
+    "demo-flaky": "degraded",
+    "demo-ratelimited": "rate_limited",
+    "demo-unauthorized": "unauthorized",
+    "demo-down": "down",
+}
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

@@ -3,13 +3,10 @@ import json
 import os
 import tempfile
 
-from harness import run_exporter, wait_until
+from harness import DEMO_STATUSES, run_exporter, wait_until
 
 TOKEN = "admin-token-5d1e8c"
-EXPECTED = {
-    "demo-healthy": "healthy", "demo-slow": "degraded", "demo-flaky": "degraded",
-    "demo-ratelimited": "rate_limited", "demo-unauthorized": "unauthorized", "demo-down": "down",
-}
+EXPECTED = DEMO_STATUSES
 
 
 def all_statuses(exporter):

@@ -6,7 +6,7 @@ import time
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from harness import run_exporter, wait_until
+from harness import DEMO_STATUSES, run_exporter, wait_until
 
 SPEC_FAMILIES = [
     "provider_availability", "provider_error_rate", "provider_response_time_seconds", "provider_health_score",
@@ -18,14 +18,7 @@ SPEC_FAMILIES = [
     "provider_health_exporter_aggregation_duration_seconds", "process_resident_memory_bytes",
 ]
 
-EXPECTED_STATUS = {
-    "demo-healthy": "healthy",
-    "demo-slow": "degraded",
-    "demo-flaky": "degraded",
-    "demo-ratelimited": "rate_limited",
-    "demo-unauthorized": "unauthorized",
-    "demo-down": "down",
-}
+EXPECTED_STATUS = DEMO_STATUSES
 
 
 def statuses(text):

@@ -16,16 +16,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from harness import run_exporter, wait_until
+from harness import DEMO_STATUSES, run_exporter, wait_until
 
-EXPECTED_STATUS = {
-    "demo-healthy": "healthy",
-    "demo-slow": "degraded",
-    "demo-flaky": "degraded",
-    "demo-ratelimited": "rate_limited",
-    "demo-unauthorized": "unauthorized",
-    "demo-down": "down",
-}
+EXPECTED_STATUS = DEMO_STATUSES
 
 # Hue ranges (degrees) each status colour must fall in; red wraps around 0.
 STATUS_HUES = {
