@@ -107,28 +107,28 @@ public final class ProbeScheduler: Service, Sendable {
     }
 }
 
-    /// One probe, or nil when cancelled (shutdown or reload): a cancelled probe is not a failure.
+/// One probe, or nil when cancelled (shutdown or reload): a cancelled probe is not a failure.
 func runProbe(
     _ provider: ProviderSettings, prober: any Prober, environment: [String: String], at started: Double
 ) async -> ProbeOutcome? {
-        let key: Secret?
-        do {
-            key = try resolveAPIKey(provider.apiKey, environment: environment)
-        } catch {
-            // No request is sent: the provider is reported unauthorized, which says "fix the key".
-            let message = error.errors.first?.message ?? "API key unavailable"
-            return ProbeOutcome(
-                provider: provider.name,
-                results: provider.modelNames.map {
-                    ModelResult(
-                        provider: provider.name, model: $0, success: false, reason: .auth, latencySeconds: 0,
-                        timestamp: started, error: message)
-                },
-                providerReachable: true, reason: .auth, requestsSent: 0, timestamp: started, error: message)
-        }
-        do {
-            return try await prober.probe(provider, apiKey: key)
-        } catch {
-            return nil
-        }
+    let key: Secret?
+    do {
+        key = try resolveAPIKey(provider.apiKey, environment: environment)
+    } catch {
+        // No request is sent: the provider is reported unauthorized, which says "fix the key".
+        let message = error.errors.first?.message ?? "API key unavailable"
+        return ProbeOutcome(
+            provider: provider.name,
+            results: provider.modelNames.map {
+                ModelResult(
+                    provider: provider.name, model: $0, success: false, reason: .auth, latencySeconds: 0,
+                    timestamp: started, error: message)
+            },
+            providerReachable: true, reason: .auth, requestsSent: 0, timestamp: started, error: message)
     }
+    do {
+        return try await prober.probe(provider, apiKey: key)
+    } catch {
+        return nil
+    }
+}
