@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -26,10 +27,19 @@ let package = Package(
             name: "ExporterConfig",
             dependencies: ["HealthCore", .product(name: "Yams", package: "Yams")]
         ),
-        // One prober per provider kind, over URLSession with a hard deadline.
+        // One prober per provider kind, over a SwiftNIO HTTP/1.1 client with a hard deadline.
         .target(
             name: "Probing",
-            dependencies: ["HealthCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "HealthCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
         ),
         // Simulated LLM providers on loopback: the demo, and the tests' fake providers.
         .target(
@@ -107,7 +117,16 @@ let package = Package(
             dependencies: ["ExporterConfig"],
             resources: [.copy("testdata")]
         ),
-        .testTarget(name: "ProbingTests", dependencies: ["HealthCore", "Probing", "ProviderSimulator"]),
+        .testTarget(
+            name: "ProbingTests",
+            dependencies: [
+                "HealthCore", "Probing", "ProviderSimulator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(
             name: "HistoryStoreTests",
             dependencies: ["HistoryStore", "HealthCore", .product(name: "GRDB", package: "GRDB.swift")]

@@ -1,67 +1,68 @@
-import Foundation
 import HealthCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
 import Synchronization
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// Sends probe requests over URLSession with a hard deadline.
+/// Sends probe requests over SwiftNIO (HTTP/1.1, TLS through BoringSSL) with a hard deadline.
 ///
-/// URLSession's own timeouts are idle timeouts: a server sending one byte per second keeps a request alive
-/// far beyond them. So each request races a timer, and the loser is cancelled without waiting for
-/// URLSession to report back.
-///
-/// Known limit: FoundationNetworking on Linux traps (swift-corelibs-foundation issue 5285) when a server
-/// closes the connection after sending a status line but before the end of the headers; the deadline
-/// usually cancels such a request first, but nothing in this process can catch that trap.
+/// Each request races a timer for its whole life — waiting for a connection, DNS, connect, TLS, request,
+/// response — and the loser is cancelled without waiting: a server that drips one byte a second is cut
+/// off at the deadline. Connections are kept alive per origin (scheme, host, port) and capped per origin.
+/// Bodies are read up to a limit; redirects are followed only within the origin, since requests carry
+/// the API key. Error messages are fixed texts, never bytes of the request or the peer.
 public final class HTTPProbeClient: Sendable {
-    private let session: URLSession
+    /// Redirects followed at most per request.
+    public static let maxRedirects = 5
+
+    private let group: any EventLoopGroup
+    private let pool: ProbeConnectionPool
     private let userAgent: String
+    private let maxBodyBytes: Int
+    /// nil when no TLS context could be made: https requests then fail as `tls`.
+    private let tlsContext: NIOSSLContext?
 
     /// - Parameters:
-    ///   - maxConnectionsPerHost: connections kept per provider host (requests beyond wait for one).
+    ///   - maxConnectionsPerHost: connections open at once per origin (requests beyond wait for one).
     ///   - userAgent: the `User-Agent` header of every request.
-    public init(maxConnectionsPerHost: Int = 8, userAgent: String = "provider-health-exporter") {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        configuration.httpCookieAcceptPolicy = .never
-        configuration.httpMaximumConnectionsPerHost = max(1, maxConnectionsPerHost)
-        configuration.timeoutIntervalForResource = 300
-        session = URLSession(configuration: configuration, delegate: SameOriginRedirects(), delegateQueue: nil)
+    ///   - maxBodyBytes: a response body over this size fails as `bad_response` and its connection is closed.
+    ///   - additionalTrustRootsPEM: certificates (PEM) trusted besides the system's, e.g. a private CA.
+    public init(
+        maxConnectionsPerHost: Int = 8, userAgent: String = "provider-health-exporter",
+        maxBodyBytes: Int = 16 << 20, additionalTrustRootsPEM: [UInt8]? = nil,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.group = eventLoopGroup
+        self.pool = ProbeConnectionPool(maxPerOrigin: maxConnectionsPerHost)
         self.userAgent = userAgent
+        self.maxBodyBytes = max(1, maxBodyBytes)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let pem = additionalTrustRootsPEM, let certificates = try? NIOSSLCertificate.fromPEMBytes(pem) {
+            tls.additionalTrustRoots = [.certificates(certificates)]
+        }
+        tlsContext = try? NIOSSLContext(configuration: tls)
     }
 
-    deinit { session.invalidateAndCancel() }
+    deinit { pool.closeIdle() }
 
     /// Sends `request` and waits at most its deadline. Throws only `CancellationError`, when the calling
     /// task is cancelled; every other problem is a `.failure` result.
     public func send(_ request: HTTPProbeRequest) async throws -> HTTPProbeResult {
         try Task.checkCancellation()
-        guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", url.host != nil
-        else {
+        guard let url = ProbeURL(request.url) else {
             return .failure(.badResponse, message: "invalid URL", latencySeconds: 0)
         }
-        var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = request.method
-        // A backstop only: the deadline below is what ends the request.
-        urlRequest.timeoutInterval = request.timeoutSeconds + 5
-        urlRequest.setValue(userAgent, forHTTPHeaderField: "User-Agent")
-        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        if let body = request.body { urlRequest.httpBody = Data(body) }
-
+        guard request.headers.allSatisfy({ isValidHeader(name: $0.0, value: $0.1) }) else {
+            return .failure(.badResponse, message: "invalid request header", latencySeconds: 0)
+        }
         let deadline = request.timeoutSeconds
-        let session = self.session
-        let prepared = urlRequest
+        let start = ContinuousClock.now
         let winner = await withTaskGroup(of: HTTPProbeResult?.self) { group in
-            group.addTask { await Self.perform(prepared, on: session) }
+            group.addTask { await self.follow(request, url: url, start: start) }
             group.addTask {
                 do {
-                    try await Task.sleep(for: .seconds(deadline))
+                    try await Task.sleep(until: start + .seconds(deadline), clock: .continuous)
                 } catch {
                     return nil
                 }
@@ -76,96 +77,280 @@ public final class HTTPProbeClient: Sendable {
         return winner ?? .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
     }
 
-    /// One data task; returns nil if cancelled, without waiting for URLSession's callback.
-    private static func perform(_ request: URLRequest, on session: URLSession) async -> HTTPProbeResult? {
-        let exchange = PendingExchange()
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<HTTPProbeResult?, Never>) in
-                let start = ContinuousClock.now
-                let task = session.dataTask(with: request) { data, response, error in
-                    let elapsed = ContinuousClock.now - start
-                    let latency = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-                    exchange.finish(with: Self.result(data: data, response: response, error: error, latency: latency))
-                }
-                if exchange.begin(continuation, task: task) { task.resume() }
+    /// Closes the connections kept for reuse.
+    public func closeIdleConnections() { pool.closeIdle() }
+
+    /// Open connections to the origin of `url` (for tests).
+    public func openConnections(to url: String) -> Int {
+        ProbeURL(url).map { pool.openConnections(to: $0.origin) } ?? 0
+    }
+
+    /// The request and the redirects it is sent on; nil when cancelled.
+    private func follow(_ request: HTTPProbeRequest, url first: ProbeURL, start: ContinuousClock.Instant) async
+        -> HTTPProbeResult?
+    {
+        var url = first
+        var method = request.method
+        var body = request.body
+        var visited: Set<String> = [url.key]
+        for hop in 0...Self.maxRedirects {
+            let head = requestHead(method: method, url: url, headers: request.headers, bodyLength: body?.count)
+            guard let exchanged = await exchange(head: head, body: body, origin: url.origin) else { return nil }
+            let latency = seconds(ContinuousClock.now - start)
+            let response: ReceivedResponse
+            switch exchanged {
+            case .failure(let reason, let message):
+                return .failure(reason, message: message, latencySeconds: latency)
+            case .success(let received):
+                response = received
             }
-        } onCancel: {
-            exchange.cancel()
+            let status = Int(response.head.status.code)
+            if [301, 302, 303, 307, 308].contains(status),
+                let location = response.head.headers.first(name: "location"),
+                let next = url.resolving(location: location), next.origin == url.origin
+            {
+                guard hop < Self.maxRedirects else {
+                    return .failure(.badResponse, message: "too many redirects", latencySeconds: latency)
+                }
+                guard visited.insert(next.key).inserted else {
+                    return .failure(.badResponse, message: "redirect loop", latencySeconds: latency)
+                }
+                if status == 303 || ((status == 301 || status == 302) && method == "POST") {
+                    method = "GET"
+                    body = nil
+                }
+                url = next
+                continue
+            }
+            // A redirect elsewhere is not followed: the caller judges the 3xx itself.
+            return .response(probeResponse(response), latencySeconds: latency)
+        }
+        return nil
+    }
+
+    private enum Exchanged {
+        case success(ReceivedResponse)
+        case failure(FailureReason, String)
+    }
+
+    /// One exchange on a pooled or new connection; nil when cancelled. A reused connection that the
+    /// server had closed meanwhile is replaced by a new one, once.
+    private func exchange(head: HTTPRequestHead, body: [UInt8]?, origin: ProbeURL.Origin) async -> Exchanged? {
+        switch await pool.lease(origin) {
+        case .cancelled:
+            return nil
+        case .reuse(let connection):
+            guard let result = await run(head: head, body: body, on: connection) else { return nil }
+            if case .failure(let failure) = result, isStale(failure) {
+                connection.close()
+                return await exchangeOnNewConnection(head: head, body: body, origin: origin)
+            }
+            return finish(result, on: connection)
+        case .open:
+            return await exchangeOnNewConnection(head: head, body: body, origin: origin)
         }
     }
 
-    private static func result(data: Data?, response: URLResponse?, error: (any Error)?, latency: Double)
-        -> HTTPProbeResult
+    /// Opens a connection in a slot already leased from the pool, and runs the exchange on it.
+    private func exchangeOnNewConnection(head: HTTPRequestHead, body: [UInt8]?, origin: ProbeURL.Origin) async
+        -> Exchanged?
     {
-        if let error {
-            let code = (error as? URLError)?.code ?? URLError.Code(rawValue: (error as NSError).code) ?? .unknown
-            let (reason, message) = classifyURLError(code)
-            return .failure(reason, message: message, latencySeconds: latency)
+        let future = connect(origin)
+        guard let connected = await waitCancellably(future, onCancel: {}) else {
+            pool.releaseSlot(origin)
+            future.whenSuccess { $0.close() }
+            return nil
         }
-        guard let http = response as? HTTPURLResponse else {
-            return .failure(.badResponse, message: "not an HTTP response", latencySeconds: latency)
+        switch connected {
+        case .failure(let error):
+            pool.releaseSlot(origin)
+            let (reason, message) = classifyTransportError(error)
+            return .failure(reason, message)
+        case .success(let connection):
+            guard let result = await run(head: head, body: body, on: connection) else { return nil }
+            return finish(result, on: connection)
         }
-        var headers: [(name: String, value: String)] = []
-        for (name, value) in http.allHeaderFields {
-            if let name = name as? String, let value = value as? String { headers.append((name, value)) }
+    }
+
+    /// Runs the exchange; nil (and the connection closed and given back) when cancelled.
+    private func run(head: HTTPRequestHead, body: [UInt8]?, on connection: ProbeConnection) async
+        -> Result<ReceivedResponse, any Error>?
+    {
+        let future = connection.exchange(head: head, body: body, maxBodyBytes: maxBodyBytes)
+        guard let result = await waitCancellably(future, onCancel: { connection.close() }) else {
+            pool.release(connection, reusable: false)
+            return nil
         }
-        let body = data.map { [UInt8]($0) } ?? []
-        return .response(HTTPProbeResponse(statusCode: http.statusCode, headers: headers, body: body), latencySeconds: latency)
+        return result
+    }
+
+    private func finish(_ result: Result<ReceivedResponse, any Error>, on connection: ProbeConnection) -> Exchanged {
+        switch result {
+        case .success(let response):
+            pool.release(connection, reusable: response.reusable)
+            return .success(response)
+        case .failure(let error):
+            pool.release(connection, reusable: false)
+            let (reason, message) = classifyExchangeError(error)
+            return .failure(reason, message)
+        }
+    }
+
+    private func connect(_ origin: ProbeURL.Origin) -> EventLoopFuture<ProbeConnection> {
+        let tls = origin.scheme == .https
+        let tlsContext = self.tlsContext
+        let pool = self.pool
+        if tls && tlsContext == nil {
+            return group.next().makeFailedFuture(ExchangeFailure.tls)
+        }
+        return ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(300))  // a backstop: the request's deadline ends it first
+            .channelInitializer { channel in
+                do {
+                    if tls, let tlsContext {
+                        let handler = try NIOSSLClientHandler(
+                            context: tlsContext, serverHostname: origin.hostIsIPLiteral ? nil : origin.host)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
+                    try channel.pipeline.syncOperations.addHandler(ProbeExchangeHandler(tls: tls))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            .connect(host: origin.host, port: origin.port)
+            .flatMap { channel in
+                channel.pipeline.handler(type: ProbeExchangeHandler.self).map { handler in
+                    let connection = ProbeConnection(
+                        channel: channel, origin: origin, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                    // A connection the server closes while it is idle in the pool leaves the pool.
+                    channel.closeFuture.whenComplete { _ in pool.forget(connection) }
+                    return connection
+                }
+            }
+    }
+
+    private func requestHead(method: String, url: ProbeURL, headers: [(String, String)], bodyLength: Int?)
+        -> HTTPRequestHead
+    {
+        var fields = HTTPHeaders()
+        fields.add(name: "Host", value: url.origin.hostHeader)
+        fields.add(name: "User-Agent", value: userAgent)
+        for (name, value) in headers {
+            switch name.lowercased() {
+            case "host", "content-length", "transfer-encoding", "connection": continue
+            case "user-agent": fields.replaceOrAdd(name: "User-Agent", value: value)
+            default: fields.add(name: name, value: value)
+            }
+        }
+        if let bodyLength { fields.add(name: "Content-Length", value: String(bodyLength)) }
+        return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: url.target, headers: fields)
     }
 }
 
-/// The continuation of one data task, resumed exactly once: by URLSession's callback or by cancellation,
-/// whichever comes first.
-private final class PendingExchange: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<HTTPProbeResult?, Never>?
-        var task: URLSessionDataTask?
+/// The failure reason and fixed message for a failed exchange.
+func classifyExchangeError(_ error: any Error) -> (FailureReason, String) {
+    guard let failure = error as? ExchangeFailure else { return classifyTransportError(error) }
+    switch failure {
+    case .closedBeforeResponse: return (.connect, "connection closed without a response")
+    case .cutShort: return (.badResponse, "response cut short")
+    case .bodyTooLarge(let limit): return (.badResponse, "response body over \(limit) bytes")
+    case .malformed: return (.badResponse, "malformed HTTP response")
+    case .tls: return (.tls, "TLS handshake failed")
+    case .transport(let reason, let message): return (reason, message)
+    }
+}
+
+/// A kept-alive connection the server closed while it sat idle: worth one retry on a new connection.
+private func isStale(_ error: any Error) -> Bool {
+    switch error as? ExchangeFailure {
+    case .closedBeforeResponse: return true
+    case .transport(.connect, _): return true
+    default: return false
+    }
+}
+
+private func probeResponse(_ received: ReceivedResponse) -> HTTPProbeResponse {
+    HTTPProbeResponse(
+        statusCode: Int(received.head.status.code),
+        headers: received.head.headers.map { (name: $0.name, value: $0.value) },
+        body: Array(received.body.readableBytesView))
+}
+
+/// Header names are tokens; values carry no CR, LF or NUL (no header injection from a configuration).
+private func isValidHeader(name: String, value: String) -> Bool {
+    guard !name.isEmpty,
+        name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") })
+    else { return false }
+    return !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 })
+}
+
+private func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+}
+
+/// "timed out after 2.0s"
+func timeoutMessage(_ seconds: Double) -> String {
+    let tenths = Int((seconds * 10).rounded())
+    return "timed out after \(tenths / 10).\(tenths % 10)s"
+}
+
+/// Awaits `future`, or returns nil as soon as the task is cancelled (running `onCancel`), whichever is first.
+func waitCancellably<Value: Sendable>(_ future: EventLoopFuture<Value>, onCancel: @escaping @Sendable () -> Void)
+    async -> Result<Value, any Error>?
+{
+    let waiter = FutureWaiter<Value>()
+    return await withTaskCancellationHandler {
+        await withCheckedContinuation { continuation in
+            if waiter.begin(continuation) {
+                future.whenComplete { waiter.finish($0) }
+            }
+        }
+    } onCancel: {
+        if waiter.cancel() { onCancel() }
+    }
+}
+
+/// A continuation resumed exactly once: by the future, or by cancellation.
+private final class FutureWaiter<Value: Sendable>: Sendable {
+    private struct State: ~Copyable {
+        var continuation: CheckedContinuation<Result<Value, any Error>?, Never>?
         var cancelled = false
     }
 
     private let state = Mutex(State())
 
     /// Stores the continuation; false (and resumed with nil) when cancellation came first.
-    func begin(_ continuation: CheckedContinuation<HTTPProbeResult?, Never>, task: URLSessionDataTask) -> Bool {
+    func begin(_ continuation: CheckedContinuation<Result<Value, any Error>?, Never>) -> Bool {
         let cancelled = state.withLock { state -> Bool in
             if state.cancelled { return true }
             state.continuation = continuation
-            state.task = task
             return false
         }
         if cancelled { continuation.resume(returning: nil) }
         return !cancelled
     }
 
-    func finish(with result: HTTPProbeResult) {
+    func finish(_ result: Result<Value, any Error>) {
         let continuation = state.withLock { state in
-            defer { state.continuation = nil; state.task = nil }
+            defer { state.continuation = nil }
             return state.continuation
         }
         continuation?.resume(returning: result)
     }
 
-    func cancel() {
-        let (continuation, task) = state.withLock { state in
-            defer { state.continuation = nil; state.task = nil; state.cancelled = true }
-            return (state.continuation, state.task)
+    /// True when this cancelled a pending wait.
+    func cancel() -> Bool {
+        let continuation = state.withLock { state in
+            defer {
+                state.continuation = nil
+                state.cancelled = true
+            }
+            return state.continuation
         }
-        task?.cancel()
         continuation?.resume(returning: nil)
-    }
-}
-
-/// Follows a redirect only to the same scheme, host and port: a probe request carries the API key.
-private final class SameOriginRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        let from = task.originalRequest?.url
-        let to = request.url
-        let sameOrigin =
-            from?.scheme?.lowercased() == to?.scheme?.lowercased() && from?.host?.lowercased() == to?.host?.lowercased()
-            && from?.port == to?.port
-        completionHandler(sameOrigin ? request : nil)
+        return continuation != nil
     }
 }

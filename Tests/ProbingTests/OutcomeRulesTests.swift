@@ -3,9 +3,6 @@ import HealthCore
 import Probing
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 @Suite struct OutcomeRulesTests {
     private func provider(_ models: [String]) -> ProviderSettings {
@@ -57,20 +54,6 @@ import Testing
     ])
     func reachability(reason: FailureReason?, reachable: Bool) {
         #expect(providerAnswered(reason) == reachable)
-    }
-
-    @Test(arguments: [
-        (URLError.Code.timedOut, FailureReason.timeout), (.cannotConnectToHost, .connect),
-        (.networkConnectionLost, .connect), (.cannotFindHost, .dns), (.dnsLookupFailed, .dns),
-        (.secureConnectionFailed, .tls), (.serverCertificateUntrusted, .tls), (.serverCertificateHasBadDate, .tls),
-        (.serverCertificateHasUnknownRoot, .tls), (.serverCertificateNotYetValid, .tls),
-        (.clientCertificateRejected, .tls), (.clientCertificateRequired, .tls), (.badServerResponse, .badResponse),
-        (.unknown, .badResponse), (.cannotParseResponse, .badResponse),
-    ])
-    func urlErrorClassification(code: URLError.Code, reason: FailureReason) {
-        let classified = classifyURLError(code)
-        #expect(classified.reason == reason)
-        #expect(!classified.message.isEmpty)
     }
 
     @Test func httpStatusesJudged() {
