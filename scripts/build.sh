@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD_DEPS=(libcurl4-openssl-dev libsqlite3-dev zlib1g-dev)
+BUILD_DEPS=(libsqlite3-dev zlib1g-dev)
 
 install_missing_build_deps() {
   command -v dpkg-query >/dev/null 2>&1 || return 0 # not a Debian-like system

