@@ -17,7 +17,7 @@ command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/prometheus/client_golang ] || need+=(golang-github-prometheus-client-golang-dev)
 command -v cc >/dev/null || need+=(gcc)
 command -v curl >/dev/null || need+=(curl)
-dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq
@@ -32,8 +32,10 @@ python3 -c 'import prometheus_client' 2>/dev/null \
 out=$repo/.build/bench
 mkdir -p "$out"
 
-echo "building release (swift build -c release) ..." >&2
-swift build -c release >"$out/build.log" 2>&1 || { tail -40 "$out/build.log" >&2; exit 1; }
+# The same flags as scripts/build.sh (the shipped binary), so the two share one release build.
+echo "building release (swift build -c release --static-swift-stdlib) ..." >&2
+swift build -c release -Xswiftc -warnings-as-errors --static-swift-stdlib >"$out/build.log" 2>&1 \
+    || { tail -40 "$out/build.log" >&2; exit 1; }
 
 if [ ! -x "$out/go_peer" ] || [ -n "$(find "$peers/go_peer" -newer "$out/go_peer" -name '*.go')" ]; then
     echo "building the Go peer ..." >&2

@@ -93,7 +93,10 @@ public struct AggregatorService: Service {
             } catch {
                 return
             }
-            await worker.run { [aggregator] in _ = aggregator.runCycle() }
+            await worker.run { [aggregator] in
+                _ = aggregator.runCycle()
+                ProcessMemory.releaseFreePages()
+            }
         }
         worker.stop()
     }
