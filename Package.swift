@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "provider-health-exporter",
             dependencies: [
-                "Exporter",
+                "Exporter", "ExporterServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
