@@ -131,6 +131,9 @@ let package = Package(
             name: "HistoryStoreTests",
             dependencies: ["HistoryStore", "HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "ProviderSimulator"]),
+        .testTarget(
+            name: "ExporterTests",
+            dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "OutcomeIngest", "ProviderSimulator"]
+        ),
     ]
 )
