@@ -36,6 +36,15 @@ public struct ProbeCheck: Sendable, Equatable {
         case .failure(let reason, let message, let latency):
             return .failed(reason, statusCode: nil, latencySeconds: latency, error: message)
         case .response(let response, let latency):
+            // The client follows redirects within the origin; one that reaches here points elsewhere (the request
+            // carries the key) or nowhere usable. Its body is not what was asked for.
+            if (300..<400).contains(response.statusCode) {
+                let hasLocation = response.headers.contains { $0.name.lowercased() == "location" }
+                return .failed(
+                    .badResponse, statusCode: response.statusCode, latencySeconds: latency,
+                    error: "HTTP \(response.statusCode): "
+                        + (hasLocation ? "redirect to another origin, not followed" : "redirect without a location"))
+            }
             guard let reason = FailureReason.forHTTPStatus(response.statusCode) else {
                 return .passed(statusCode: response.statusCode, latencySeconds: latency)
             }
