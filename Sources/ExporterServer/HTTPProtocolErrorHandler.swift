@@ -3,7 +3,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers a request the decoder could not read with a JSON error and closes the connection cleanly:
-/// 431 for a request head over the limit (request line and headers), 400 for anything malformed.
+/// 431 for a request head over the limits (bytes of request line and headers, number of header fields), 400 for
+/// anything malformed.
 /// The client's bytes are never echoed back.
 final class HTTPProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -12,13 +13,15 @@ final class HTTPProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHand
     typealias OutboundOut = HTTPServerResponsePart
 
     private let maxHeadBytes: Int
+    private let maxHeaderFields: Int
     private let connection: ConnectionGuard
     private let logger: Logger
     private var responseInProgress = false
     private var failed = false
 
-    init(maxHeadBytes: Int, connection: ConnectionGuard, logger: Logger) {
+    init(maxHeadBytes: Int, maxHeaderFields: Int, connection: ConnectionGuard, logger: Logger) {
         self.maxHeadBytes = maxHeadBytes
+        self.maxHeaderFields = maxHeaderFields
         self.connection = connection
         self.logger = logger
     }
@@ -40,7 +43,7 @@ final class HTTPProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHand
             context.close(promise: nil)
             return
         }
-        let response = Self.response(for: parserError, maxHeadBytes: maxHeadBytes)
+        let response = Self.response(for: parserError, maxHeadBytes: maxHeadBytes, maxHeaderFields: maxHeaderFields)
         var headers = response.headers
         headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
         headers.replaceOrAdd(name: "connection", value: "close")
@@ -50,12 +53,12 @@ final class HTTPProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHand
         connection.closeAfterWrites()
     }
 
-    static func response(for error: HTTPParserError, maxHeadBytes: Int) -> HTTPResponse {
+    static func response(for error: HTTPParserError, maxHeadBytes: Int, maxHeaderFields: Int) -> HTTPResponse {
         switch error {
         case .headerOverflow:
             return .jsonError(
                 .requestHeaderFieldsTooLarge, error: "request head too large",
-                detail: "the request line and headers are limited to \(maxHeadBytes) bytes")
+                detail: "the request line and headers are limited to \(maxHeadBytes) bytes and \(maxHeaderFields) header fields")
         case .invalidVersion:
             return .jsonError(.badRequest, error: "bad request", detail: "malformed request: unsupported HTTP version")
         case .invalidMethod:

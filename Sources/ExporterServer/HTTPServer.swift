@@ -20,12 +20,14 @@ public final class HTTPServer: Sendable {
         public var requestBodyTimeout: TimeAmount
         /// Largest request head (request line and header fields); a larger one gets 431 and the connection is closed.
         public var maxHeadBytes: Int
+        /// Most header fields in a request (scrapers send a handful; each costs parsing): more get 431 and close.
+        public var maxHeaderFields: Int
         /// Told the path of every request refused for its body size (so that a route can count it).
         public var onBodyTooLarge: (@Sendable (String) -> Void)?
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 1 << 20, idleTimeout: TimeAmount = .seconds(60),
             requestHeadTimeout: TimeAmount = .seconds(10), requestBodyTimeout: TimeAmount = .seconds(60),
-            maxHeadBytes: Int = 64 << 10, onBodyTooLarge: (@Sendable (String) -> Void)? = nil
+            maxHeadBytes: Int = 64 << 10, maxHeaderFields: Int = 100, onBodyTooLarge: (@Sendable (String) -> Void)? = nil
         ) {
             self.host = host
             self.port = port
@@ -34,6 +36,7 @@ public final class HTTPServer: Sendable {
             self.requestHeadTimeout = requestHeadTimeout
             self.requestBodyTimeout = requestBodyTimeout
             self.maxHeadBytes = maxHeadBytes
+            self.maxHeaderFields = maxHeaderFields
             self.onBodyTooLarge = onBodyTooLarge
         }
     }
@@ -69,10 +72,13 @@ public final class HTTPServer: Sendable {
                     var limits = NIOHTTPDecoderLimitConfiguration()
                     limits.maxHeaderFieldSize = configuration.maxHeadBytes
                     limits.maxHeaderListSize = configuration.maxHeadBytes
+                    limits.maxHeaderFieldCount = configuration.maxHeaderFields
                     try sync.configureHTTPServerPipeline(
                         withErrorHandling: false, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
                     try sync.addHandler(
-                        HTTPProtocolErrorHandler(maxHeadBytes: configuration.maxHeadBytes, connection: connection, logger: logger))
+                        HTTPProtocolErrorHandler(
+                            maxHeadBytes: configuration.maxHeadBytes, maxHeaderFields: configuration.maxHeaderFields,
+                            connection: connection, logger: logger))
                     try sync.addHandler(
                         HTTPRequestHandler(
                             router: router, maxBodyBytes: configuration.maxBodyBytes, connection: connection,

@@ -21,6 +21,7 @@ from harness import run_exporter
 DEMO = ("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:")
 HEAD_DEADLINE = 10.0  # the server's request head timeout, seconds
 MAX_HEAD_BYTES = 64 * 1024  # the server's limit on request line + headers
+MAX_HEADER_FIELDS = 100
 FLOOD = 1000  # idle connections, and as many slowloris ones
 SCRAPE_SECONDS = 4.0
 # Scrape latency during the flood, measured by this Python client. The machine has 2 cores shared with other jobs:
@@ -314,15 +315,19 @@ def test_request_line_over_the_limit_gets_431(exporter):
     version, status, headers, body = response
     assert status == 431 and headers["connection"] == "close"
     assert json.loads(body) == {"error": "request head too large",
-                                "detail": f"the request line and headers are limited to {MAX_HEAD_BYTES} bytes"}
+                                "detail": f"the request line and headers are limited to {MAX_HEAD_BYTES} bytes and "
+                                          f"{MAX_HEADER_FIELDS} header fields"}
     assert closed
     still_serving(exporter)
 
 
 def test_headers_over_the_limit_get_431(exporter):
-    headers = b"".join(b"X-Padding-%d: %s\r\n" % (i, b"p" * 40) for i in range(2500))  # about 150 KB
-    response, closed = exchange(exporter.port, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
-    assert response is not None and response[1] == 431 and closed
+    big = b"X-Padding: " + b"p" * 70_000 + b"\r\n"  # one field over the byte limit
+    many = b"".join(b"X-Padding-%d: %s\r\n" % (i, b"p" * 40) for i in range(2500))  # about 150 KB in 2,500 fields
+    fields = b"a:b\r\n" * (MAX_HEADER_FIELDS + 1)  # a few hundred bytes, too many fields
+    for headers in (big, many, fields):
+        response, closed = exchange(exporter.port, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
+        assert response is not None and response[1] == 431 and closed, headers[:40]
     still_serving(exporter)
 
 
