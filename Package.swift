@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "provider-health-exporter",
             dependencies: [
-                "Exporter",
+                "Exporter", "ExporterServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -131,6 +131,9 @@ let package = Package(
             name: "HistoryStoreTests",
             dependencies: ["HistoryStore", "HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "ExporterTests", dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "ProviderSimulator"]),
+        .testTarget(
+            name: "ExporterTests",
+            dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "OutcomeIngest", "ProviderSimulator"]
+        ),
     ]
 )

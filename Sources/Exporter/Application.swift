@@ -87,7 +87,7 @@ public final class ExporterApplication: Sendable {
         let store = HealthStore(configuration: configuration)
         let reloadStatus = ReloadStatus()
         let history = options.historyPath.map { HistoryStore(path: $0) }
-        let ingest = IngestRecorder(store: store, limits: options.ingestLimits)
+        let ingest = IngestRecorder(store: store, limits: options.ingestLimits, environment: options.environment)
         let namespace = options.namespace
         let lastPrune = Mutex<Double>(0)
         let aggregator = Aggregator(

@@ -1,3 +1,4 @@
+import ExporterConfig
 import ExporterServer
 import Exposition
 import Foundation
@@ -5,20 +6,32 @@ import HealthCore
 import NIOCore
 import NIOHTTP1
 import OutcomeIngest
+import Probing
 import Synchronization
 
 /// `POST /api/v1/outcomes`: decode, check against the limits and the known providers, record — all or nothing.
 public final class IngestRecorder: Sendable {
     let store: HealthStore
     let limits: IngestLimits
+    let environment: [String: String]
     private let counters = Mutex<(received: UInt64, accepted: UInt64, rejected: [String: UInt64])>((0, 0, [:]))
+    private let secretsCache = Mutex<[String: CachedSecrets]>([:])
+
+    /// A provider's secrets as last resolved (key files and variables are read again after a minute).
+    private struct CachedSecrets {
+        var apiKey: APIKeySource
+        var headers: [String: String]
+        var secrets: [String]
+        var resolvedAt: Double
+    }
 
     /// Every rejection reason, exported as 0 until it happens.
     static let reasons = ["malformed", "invalid", "body_too_large", "batch_too_large", "unknown_provider", "too_many_models", "unauthorized"]
 
-    public init(store: HealthStore, limits: IngestLimits) {
+    public init(store: HealthStore, limits: IngestLimits, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.store = store
         self.limits = limits
+        self.environment = environment
     }
 
     func countRejection(reason: String) {
@@ -34,7 +47,7 @@ public final class IngestRecorder: Sendable {
                 throw IngestRejection(status: 413, reason: "body_too_large", detail: "the body is \(bytes.count) bytes; the limit is \(limits.maxBodyBytes)")
             }
             let format = OutcomeFormat.detect(contentType: request.headers.first(name: "content-type"), firstByte: bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }))
-            let results = try decodeOutcomes(bytes, format: format, limits: limits, now: now)
+            let results = withoutSecrets(try decodeOutcomes(bytes, format: format, limits: limits, now: now), now: now)
             let accepted = try store.recordTraffic(results) { known, models throws(IngestRejection) in
                 try checkBatch(results, knownProviders: known, modelsPerProvider: models, limits: limits)
             }
@@ -47,6 +60,38 @@ public final class IngestRecorder: Sendable {
             countRejection(reason: error.reason)
             return .jsonError(HTTPResponseStatus(statusCode: error.status), error: "outcomes rejected: \(error.reason.replacingOccurrences(of: "_", with: " "))", detail: error.detail)
         }
+    }
+
+    /// The results with the provider's own key and credential headers removed from their error texts: a gateway
+    /// passes on what the provider answered, and providers echo the key they were given. (The decoder already
+    /// removed words that look like keys; this catches keys of any shape, and their masked forms.)
+    func withoutSecrets(_ results: [ModelResult], now: Double) -> [ModelResult] {
+        guard results.contains(where: { $0.error != nil }) else { return results }
+        var secretsByProvider: [String: [String]] = [:]
+        return results.map { result in
+            guard let error = result.error else { return result }
+            let secrets = secretsByProvider[result.provider] ?? secrets(of: result.provider, now: now)
+            secretsByProvider[result.provider] = secrets
+            guard !secrets.isEmpty else { return result }
+            var cleaned = result
+            cleaned.error = redact(error, secrets: secrets, maxLength: Int.max)
+            return cleaned
+        }
+    }
+
+    private func secrets(of provider: String, now: Double) -> [String] {
+        guard let settings = store.settings(of: provider) else { return [] }
+        if let cached = secretsCache.withLock({ $0[provider] }), cached.apiKey == settings.apiKey,
+            cached.headers == settings.headers, now - cached.resolvedAt < 60
+        {
+            return cached.secrets
+        }
+        let key = try? resolveAPIKey(settings.apiKey, environment: environment)
+        let secrets = settings.secrets(apiKey: key?.value)
+        secretsCache.withLock {
+            $0[provider] = CachedSecrets(apiKey: settings.apiKey, headers: settings.headers, secrets: secrets, resolvedAt: now)
+        }
+        return secrets
     }
 
     /// provider_health_exporter_outcomes_received_total and _rejected_total{reason}.

@@ -4,21 +4,40 @@ import Foundation
 
 /// A base URL must be absolute http(s) with a host, without credentials, query or fragment
 /// (paths such as `/models` are appended to it).
+/// Messages show the URL without its query, fragment or user info: that is where keys get pasted (`?key=…`).
 func baseURLProblem(_ text: String) -> String? {
-    let notURL = "\(displayValue(text)) is not an http(s) URL"
+    let notURL = "\(displayURL(text)) is not an http(s) URL"
     guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
         return notURL
     }
     guard scheme == "http" || scheme == "https" else { return notURL }
-    guard let host = components.host, !host.isEmpty else { return "\(displayValue(text)) has no host" }
+    guard let host = components.host, !host.isEmpty else { return "\(displayURL(text)) has no host" }
     // Never echo a URL that carries credentials.
     if components.user != nil || components.password != nil {
         return "must not contain credentials; use api_key_env or api_key_file"
     }
     if components.query != nil || components.fragment != nil {
-        return "\(displayValue(text)) must not have a query or fragment"
+        return "\(displayURL(text)) must not have a query or fragment"
     }
     return nil
+}
+
+/// A URL quoted for an error message, with what may carry a credential replaced by `…`: the query and fragment
+/// (`?key=…`) and user info (`user:password@`). `<redacted>` when the whole text looks like a key.
+func displayURL(_ text: String) -> String {
+    if looksLikeSecret(text) { return "<redacted>" }
+    var shown = Substring(text)
+    var suffix = ""
+    if let mark = shown.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+        suffix = String(shown[mark]) + "…"
+        shown = shown[..<mark]
+    }
+    let authorityStart = shown.range(of: "://")?.upperBound ?? shown.startIndex
+    let authorityEnd = shown[authorityStart...].firstIndex(of: "/") ?? shown.endIndex
+    if let at = shown[authorityStart..<authorityEnd].lastIndex(of: "@") {
+        shown = shown[..<authorityStart] + "…" + shown[at...]
+    }
+    return displayValue(String(shown) + suffix)
 }
 
 /// The base URL as probes use it: without trailing slashes, so `{base}/models` has exactly one.

@@ -1,3 +1,5 @@
+import HealthCore
+
 /// Guards that keep key material out of error messages and descriptions.
 
 /// Prefixes of the API keys common providers issue, case as issued (so `HF_TOKEN` is a name, `hf_…` a key).
@@ -17,11 +19,7 @@ func looksLikeSecret(_ text: String) -> Bool {
 }
 
 /// Whether a header carries credentials and must be shown as `<secret>`.
-func isSecretHeaderName(_ name: String) -> Bool {
-    let lower = name.lowercased()
-    return ["auth", "key", "token", "secret", "cookie", "password", "credential", "session"]
-        .contains(where: { lower.contains($0) })
-}
+func isSecretHeaderName(_ name: String) -> Bool { isCredentialHeaderName(name) }
 
 /// A value quoted for an error message, or `<redacted>` when it might be a secret.
 func displayValue(_ text: String) -> String {

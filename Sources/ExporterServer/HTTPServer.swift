@@ -3,25 +3,40 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A small HTTP/1.1 server: keep-alive, a request body limit, an idle timeout, and a router.
+/// A small HTTP/1.1 server: keep-alive and pipelining, limits on the request head and body, deadlines for reading
+/// a request (slowloris) and an idle timeout, clear error statuses, and a router.
 public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
         /// Largest request body accepted; larger ones get 413 and the connection is closed.
         public var maxBodyBytes: Int
-        /// Connections idle this long are closed.
+        /// Connections idle this long (nothing read or written) are closed.
         public var idleTimeout: TimeAmount
+        /// Time a client has to send a whole request head, from the connection's start or from its first byte
+        /// after a response; then 408 (or a plain close when it sent nothing) and the connection is closed.
+        public var requestHeadTimeout: TimeAmount
+        /// Time a client has to send a request body once its head arrived; then 408 and close.
+        public var requestBodyTimeout: TimeAmount
+        /// Largest request head (request line and header fields); a larger one gets 431 and the connection is closed.
+        public var maxHeadBytes: Int
+        /// Most header fields in a request (scrapers send a handful; each costs parsing): more get 431 and close.
+        public var maxHeaderFields: Int
         /// Told the path of every request refused for its body size (so that a route can count it).
         public var onBodyTooLarge: (@Sendable (String) -> Void)?
         public init(
             host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 1 << 20, idleTimeout: TimeAmount = .seconds(60),
-            onBodyTooLarge: (@Sendable (String) -> Void)? = nil
+            requestHeadTimeout: TimeAmount = .seconds(10), requestBodyTimeout: TimeAmount = .seconds(60),
+            maxHeadBytes: Int = 64 << 10, maxHeaderFields: Int = 100, onBodyTooLarge: (@Sendable (String) -> Void)? = nil
         ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
             self.idleTimeout = idleTimeout
+            self.requestHeadTimeout = requestHeadTimeout
+            self.requestBodyTimeout = requestBodyTimeout
+            self.maxHeadBytes = maxHeadBytes
+            self.maxHeaderFields = maxHeaderFields
             self.onBodyTooLarge = onBodyTooLarge
         }
     }
@@ -40,18 +55,33 @@ public final class HTTPServer: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> HTTPServer {
         let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            // A burst of connections waits in the kernel's queue instead of having its SYNs dropped (then retried
+            // after a second); Linux caps the backlog at net.core.somaxconn. Accept many per wake-up.
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.maxMessagesPerRead, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    let connection = ConnectionGuard(
+                        headTimeout: configuration.requestHeadTimeout, bodyTimeout: configuration.requestBodyTimeout)
+                    try sync.addHandler(connection)
                     try sync.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
-                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
+                    var limits = NIOHTTPDecoderLimitConfiguration()
+                    limits.maxHeaderFieldSize = configuration.maxHeadBytes
+                    limits.maxHeaderListSize = configuration.maxHeadBytes
+                    limits.maxHeaderFieldCount = configuration.maxHeaderFields
+                    try sync.configureHTTPServerPipeline(
+                        withErrorHandling: false, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+                    try sync.addHandler(
+                        HTTPProtocolErrorHandler(
+                            maxHeadBytes: configuration.maxHeadBytes, maxHeaderFields: configuration.maxHeaderFields,
+                            connection: connection, logger: logger))
                     try sync.addHandler(
                         HTTPRequestHandler(
-                            router: router, maxBodyBytes: configuration.maxBodyBytes,
+                            router: router, maxBodyBytes: configuration.maxBodyBytes, connection: connection,
                             onBodyTooLarge: configuration.onBodyTooLarge, logger: logger))
                 }
             }
@@ -80,20 +110,29 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let maxBodyBytes: Int
     private let onBodyTooLarge: (@Sendable (String) -> Void)?
     private let logger: Logger
+    private let connection: ConnectionGuard
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var rejected = false
+    /// A response closed the connection: requests read after it (pipelined) are not answered.
+    private var closing = false
 
-    init(router: Router, maxBodyBytes: Int, onBodyTooLarge: (@Sendable (String) -> Void)?, logger: Logger) {
+    init(
+        router: Router, maxBodyBytes: Int, connection: ConnectionGuard, onBodyTooLarge: (@Sendable (String) -> Void)?,
+        logger: Logger
+    ) {
         self.router = router
         self.maxBodyBytes = maxBodyBytes
+        self.connection = connection
         self.onBodyTooLarge = onBodyTooLarge
         self.logger = logger
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
+            connection.headReceived()
             head = requestHead
             body = nil
             rejected = false
@@ -113,6 +152,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .end:
             guard !rejected, let requestHead = head else { return }
+            connection.requestReceived()
             head = nil
             var request = HTTPRequest(method: requestHead.method, uri: requestHead.uri, headers: requestHead.headers, body: body ?? ByteBuffer())
             body = nil
@@ -161,7 +201,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func write(_ response: HTTPResponse, for head: HTTPRequestHead, keepAlive: Bool? = nil, context: ChannelHandlerContext) {
-        guard context.channel.isActive else { return }
+        guard context.channel.isActive, !closing else { return }
         let keepAlive = keepAlive ?? head.isKeepAlive
         var headers = response.headers
         // Pre-built responses already carry their length; leaving their headers untouched avoids a copy.
@@ -173,10 +213,13 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         if head.method != .HEAD && response.body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
         }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
+        if keepAlive {
+            connection.responseEnding()
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            closing = true
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            connection.closeAfterWrites()
         }
     }
 

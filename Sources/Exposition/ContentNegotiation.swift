@@ -94,16 +94,28 @@ private struct MediaRange {
 
 /// Splitting of comma-separated header lists with `;name=value` parameters (quoted strings respected).
 enum HeaderList {
+    /// Elements of a list looked at: scrapers send a handful, and a header of thousands (up to the server's
+    /// 64 KiB head limit) must not cost more than a few.
+    static let maxElements = 32
+
+    /// The first `maxElements` non-empty elements; the rest of the header is not read.
     static func elements(of header: String) -> [Substring] {
-        split(Substring(header), on: ",").filter { !$0.isEmpty }
+        split(Substring(header), on: ",", maxPieces: maxElements, skippingEmpty: true)
     }
 
-    /// Splits on `separator` outside quoted strings and trims spaces and tabs around each piece.
-    static func split(_ text: Substring, on separator: Character) -> [Substring] {
+    /// Splits on `separator` outside quoted strings and trims spaces and tabs around each piece; stops after
+    /// `maxPieces` pieces (empty ones not counted when `skippingEmpty`, and left out).
+    static func split(
+        _ text: Substring, on separator: Character, maxPieces: Int = .max, skippingEmpty: Bool = false
+    ) -> [Substring] {
         var pieces: [Substring] = []
+        func add(_ piece: Substring) {
+            let piece = trimmed(piece)
+            if !(skippingEmpty && piece.isEmpty) { pieces.append(piece) }
+        }
         var start = text.startIndex, inQuotes = false, escaped = false
         var index = text.startIndex
-        while index < text.endIndex {
+        while index < text.endIndex, pieces.count < maxPieces {
             let character = text[index]
             if escaped {
                 escaped = false
@@ -112,12 +124,12 @@ enum HeaderList {
             } else if character == "\"" {
                 inQuotes.toggle()
             } else if !inQuotes && character == separator {
-                pieces.append(trimmed(text[start..<index]))
+                add(text[start..<index])
                 start = text.index(after: index)
             }
             index = text.index(after: index)
         }
-        pieces.append(trimmed(text[start...]))
+        if pieces.count < maxPieces { add(text[start...]) }
         return pieces
     }
 

@@ -13,7 +13,7 @@ enum CompletionProbe {
                         return (model.name, .passed(statusCode: nil, latencySeconds: 0))
                     }
                     let result = try await context.send(request.url, method: "POST", body: request.body)
-                    return (model.name, judge(result, kind: context.provider.kind, secret: context.secret))
+                    return (model.name, judge(result, kind: context.provider.kind, secrets: context.secrets))
                 }
             }
             var checks: [String: ProbeCheck] = [:]
@@ -63,8 +63,8 @@ enum CompletionProbe {
     }
 
     /// 2xx with the kind's completion shape is a success, whatever the finish reason.
-    static func judge(_ result: HTTPProbeResult, kind: ProviderKind, secret: String?) -> ProbeCheck {
-        let check = ProbeCheck.judging(result, secret: secret)
+    static func judge(_ result: HTTPProbeResult, kind: ProviderKind, secrets: [String]) -> ProbeCheck {
+        let check = ProbeCheck.judging(result, secrets: secrets)
         guard check.success, let response = result.response else { return check }
         guard let object = ModelListParsing.object(response.body) else {
             return check.unusable("completion answer is not valid JSON")
@@ -79,7 +79,7 @@ enum CompletionProbe {
         }
         guard object[field] != nil else {
             if let message = providerErrorMessage(response.body) {
-                return check.unusable("completion failed: " + redact(message, secret: secret, maxLength: 120))
+                return check.unusable("completion failed: " + redact(message, secrets: secrets, maxLength: 120))
             }
             return check.unusable("completion answer has no \(field)")
         }

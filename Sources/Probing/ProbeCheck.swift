@@ -27,16 +27,30 @@ public struct ProbeCheck: Sendable, Equatable {
 
     /// Judges an exchange by transport outcome and HTTP status. Text from the body is redacted of `secret`.
     public static func judging(_ result: HTTPProbeResult, secret: String?) -> ProbeCheck {
+        judging(result, secrets: secret.map { [$0] } ?? [])
+    }
+
+    /// Judges an exchange by transport outcome and HTTP status. Text from the body is redacted of `secrets`.
+    public static func judging(_ result: HTTPProbeResult, secrets: [String]) -> ProbeCheck {
         switch result {
         case .failure(let reason, let message, let latency):
             return .failed(reason, statusCode: nil, latencySeconds: latency, error: message)
         case .response(let response, let latency):
+            // The client follows redirects within the origin; one that reaches here points elsewhere (the request
+            // carries the key) or nowhere usable. Its body is not what was asked for.
+            if (300..<400).contains(response.statusCode) {
+                let hasLocation = response.headers.contains { $0.name.lowercased() == "location" }
+                return .failed(
+                    .badResponse, statusCode: response.statusCode, latencySeconds: latency,
+                    error: "HTTP \(response.statusCode): "
+                        + (hasLocation ? "redirect to another origin, not followed" : "redirect without a location"))
+            }
             guard let reason = FailureReason.forHTTPStatus(response.statusCode) else {
                 return .passed(statusCode: response.statusCode, latencySeconds: latency)
             }
             return .failed(
                 reason, statusCode: response.statusCode, latencySeconds: latency,
-                error: httpErrorMessage(response, secret: secret))
+                error: httpErrorMessage(response, secrets: secrets))
         }
     }
 }
@@ -50,10 +64,10 @@ public func providerAnswered(_ reason: FailureReason?) -> Bool {
 }
 
 /// "HTTP 401: Incorrect API key provided: <secret>." — the status plus the provider's own message, if any.
-func httpErrorMessage(_ response: HTTPProbeResponse, secret: String?) -> String {
+func httpErrorMessage(_ response: HTTPProbeResponse, secrets: [String]) -> String {
     let status = "HTTP \(response.statusCode)"
     guard let message = providerErrorMessage(response.body), !message.isEmpty else { return status }
-    return status + ": " + redact(message, secret: secret, maxLength: 120)
+    return status + ": " + redact(message, secrets: secrets, maxLength: 120)
 }
 
 /// The human message in a provider's error body: `error.message`, `error` (a string) or `message`.

@@ -11,6 +11,8 @@ final class ProbeContext: Sendable {
     let timestamp: Double
     /// Headers every request of this probe carries (defaults, configured extras, then authentication).
     let headers: [(String, String)]
+    /// The key and the credential header values: never to be repeated from a response.
+    let secrets: [String]
     private let sent = Mutex(0)
 
     init(
@@ -24,9 +26,10 @@ final class ProbeContext: Sendable {
         let configured = provider.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let overridden = Set(configured.map { $0.0.lowercased() })
         self.headers = defaultHeaders.filter { !overridden.contains($0.0.lowercased()) } + configured + authHeaders
+        self.secrets = provider.secrets(apiKey: apiKey?.value)
     }
 
-    var secret: String? { apiKey?.value }
+
     var requestsSent: Int { sent.withLock { $0 } }
 
     /// `{base}{path}` with a percent-encoded query; the base URL's trailing slashes are ignored.
@@ -49,8 +52,8 @@ final class ProbeContext: Sendable {
                 method: method, url: url, headers: headers, body: body, timeoutSeconds: provider.timeoutSeconds))
     }
 
-    /// Judges an exchange, keeping the key out of the message.
-    func check(_ result: HTTPProbeResult) -> ProbeCheck { ProbeCheck.judging(result, secret: secret) }
+    /// Judges an exchange, keeping the key and credential headers out of the message.
+    func check(_ result: HTTPProbeResult) -> ProbeCheck { ProbeCheck.judging(result, secrets: secrets) }
 
     /// The rate-limit state an exchange reported, nil when it reported none.
     func rateLimit(from result: HTTPProbeResult?) -> RateLimitSnapshot? {

@@ -1,15 +1,20 @@
 import Foundation
 
 /// Removes a secret from text taken from a response, and keeps the text short.
-///
-/// Every occurrence of the secret goes, and so does any word holding a long enough piece of its start or
-/// end: providers echo keys partly masked ("sk-proj-abc…wxyz").
 public func redact(_ text: String, secret: String?, maxLength: Int = 160) -> String {
+    redact(text, secrets: secret.map { [$0] } ?? [], maxLength: maxLength)
+}
+
+/// Removes secrets (the API key, credential header values) from text taken from a response, and keeps it short.
+///
+/// Every occurrence of each secret goes, and so does any word holding a long enough piece of the start or end
+/// of one without spaces: providers echo keys partly masked ("sk-proj-abc…wxyz").
+public func redact(_ text: String, secrets: [String], maxLength: Int = 160) -> String {
     var result = text
-    if let secret, !secret.isEmpty {
+    for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
         result = result.replacingOccurrences(of: secret, with: "<secret>")
         let pieceLength = 6
-        if secret.count >= pieceLength * 2 {
+        if secret.count >= pieceLength * 2, !secret.contains(" ") {
             let pieces = [String(secret.prefix(pieceLength)), String(secret.suffix(pieceLength))]
             let words = result.split(separator: " ", omittingEmptySubsequences: false).map { word -> Substring in
                 pieces.contains { word.contains($0) } ? "<secret>" : word

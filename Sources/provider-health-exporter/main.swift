@@ -4,6 +4,7 @@ import ArgumentParser
 #endif
 import Exporter
 import ExporterConfig
+import ExporterServer
 import Foundation
 import HealthCore
 import Logging
@@ -130,6 +131,10 @@ struct ProviderHealthExporter: AsyncParsableCommand {
         let format = LogFormat(rawValue: logFormat) ?? .logfmt
         LoggingSystem.bootstrap { StructuredLogHandler(label: $0, level: level, format: format) }
         let logger = Logger(label: "provider-health-exporter")
+        // Every connection holds a file descriptor: use all the process may have, as Go programs do.
+        if let (before, after) = FileDescriptorLimit.raiseSoftLimitToHard(), after.soft != before.soft {
+            logger.debug("raised the open files limit", metadata: ["from": "\(before.soft)", "to": "\(after.soft)"])
+        }
 
         var options = ExporterOptions()
         options.configFile = configFile

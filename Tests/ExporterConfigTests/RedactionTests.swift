@@ -82,3 +82,25 @@ private let canary = "sk-canary-5f4e3d2c1b"
     #expect(found.count == 1)
     #expect(!found[0].description.contains(canary))
 }
+
+/// Keys pasted into a base URL (`?key=…`, as Gemini's documentation shows, or `user:key@`) stay out of the errors.
+@Test func baseURLErrorsNeverShowTheQueryOrUserInfo() {
+    let yaml = """
+        providers:
+          - {name: a, kind: gemini, base_url: "https://generativelanguage.googleapis.com/v1beta?key=AIza\(canary)"}
+          - {name: b, kind: gemini, base_url: "generativelanguage.googleapis.com/v1beta?key=AIza\(canary)"}
+          - {name: c, kind: openai, base_url: "https://x.example/v1#token=\(canary)"}
+          - {name: d, kind: openai, base_url: "ftp://user:\(canary)@x.example/v1"}
+          - {name: e, kind: openai, base_url: "user:\(canary)@x.example/v1?key=\(canary)"}
+        """
+    let found = errors(ofYAML: yaml)
+    #expect(found.count == 5)
+    for error in found {
+        #expect(!error.description.contains("canary"), "\(error)")
+    }
+    let messages = found.map(\.message)
+    #expect(messages.contains(#""https://generativelanguage.googleapis.com/v1beta?…" must not have a query or fragment"#))
+    #expect(messages.contains(#""generativelanguage.googleapis.com/v1beta?…" is not an http(s) URL"#))
+    #expect(messages.contains(#""https://x.example/v1#…" must not have a query or fragment"#))
+    #expect(messages.contains(#""ftp://…@x.example/v1" is not an http(s) URL"#))
+}

@@ -28,9 +28,16 @@ final class RawClient {
 
     deinit { close(fd) }
 
-    func send(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+    func send(_ text: String) { send(bytes: Array(text.utf8)) }
+
+    /// Sends everything, or stops at the first error (the server may close first; no SIGPIPE).
+    func send(bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            offset += n
+        }
     }
 
     /// Reads until `count` responses are complete (by content-length) or the peer closes.
@@ -58,6 +65,18 @@ final class RawClient {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Everything until the server closes, and whether it closed cleanly (FIN, not a reset or the timeout).
+    func readToClose() -> (text: String, clean: Bool) {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return (String(decoding: data, as: UTF8.self), true) }
+            if n < 0 { return (String(decoding: data, as: UTF8.self), false) }
+            data += buffer[0..<n]
+        }
+    }
+
     /// Whether the server closed the connection (EOF) within the receive timeout.
     func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0
@@ -82,7 +101,10 @@ final class RawClient {
 }
 
 @Suite struct HTTPServerTests {
-    func withServer(maxBody: Int = 1024, idle: TimeAmount = .seconds(60), _ body: (Int) async throws -> Void) async throws {
+    func withServer(
+        maxBody: Int = 1024, idle: TimeAmount = .seconds(60), configure: (inout HTTPServer.Configuration) -> Void = { _ in },
+        _ body: (Int) async throws -> Void
+    ) async throws {
         var router = Router()
         router.add(.GET, "/hello", .immediate { _ in HTTPResponse(contentType: "text/plain", body: "hello") })
         router.add(.POST, "/echo", .async { request in
@@ -92,9 +114,9 @@ final class RawClient {
         router.add(.GET, "/items/{name}", .immediate { request in
             HTTPResponse(contentType: "text/plain", body: "item=\(request.pathParameters["name"] ?? "?") q=\(request.query["q"] ?? "")")
         })
-        let server = try await HTTPServer.start(
-            configuration: .init(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, idleTimeout: idle), router: router,
-            logger: Logger(label: "test"))
+        var configuration = HTTPServer.Configuration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBody, idleTimeout: idle)
+        configure(&configuration)
+        let server = try await HTTPServer.start(configuration: configuration, router: router, logger: Logger(label: "test"))
         do {
             try await body(server.localPort)
         } catch {
@@ -184,5 +206,180 @@ final class RawClient {
             again.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(again.readResponses(1).first?.hasSuffix("hello") == true)
         }
+    }
+
+    // MARK: Abuse: slow clients, oversize and malformed heads, connection handling
+
+    @Test func slowRequestHeadGets408AndTheConnectionCloses() async throws {
+        try await withServer(configure: { $0.requestHeadTimeout = .milliseconds(400) }) { port in
+            let client = try RawClient(port: port)
+            let started = ContinuousClock.now
+            // A byte every 50 ms keeps an idle timer from ever firing; the head deadline still does.
+            for byte in "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: abcd".utf8.prefix(16) {
+                client.send(bytes: [byte])
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let raw = client.readRaw { _ in false }
+            #expect(raw.hasPrefix("HTTP/1.1 408 Request Timeout"))
+            #expect(raw.contains("{\"error\":\"request timeout\",\"detail\":\"the request head did not arrive within 400ms\"}"))
+            #expect(raw.lowercased().contains("connection: close"))
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(5))
+        }
+    }
+
+    @Test func silentConnectionIsClosedAtTheHeadDeadline() async throws {
+        try await withServer(idle: .seconds(60), configure: { $0.requestHeadTimeout = .milliseconds(300) }) { port in
+            let client = try RawClient(port: port)
+            let started = ContinuousClock.now
+            #expect(client.isClosedByPeer(), "closed without a byte written: nothing was asked")
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func keptAliveConnectionWaitsForItsNextRequestBeyondTheHeadDeadline() async throws {
+        try await withServer(idle: .seconds(60), configure: { $0.requestHeadTimeout = .milliseconds(300) }) { port in
+            let client = try RawClient(port: port)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(client.readResponses(1).first?.hasSuffix("hello") == true)
+            try await Task.sleep(for: .milliseconds(800))
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(client.readResponses(1).first?.hasSuffix("hello") == true, "an idle keep-alive connection is not a slow head")
+            // The deadline starts again with the first byte of the next request.
+            client.send("GET /hel")
+            let raw = client.readRaw { _ in false }
+            #expect(raw.hasPrefix("HTTP/1.1 408"))
+        }
+    }
+
+    @Test func slowRequestBodyGets408() async throws {
+        try await withServer(configure: { $0.requestBodyTimeout = .milliseconds(300) }) { port in
+            let client = try RawClient(port: port)
+            client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+            let raw = client.readRaw { _ in false }
+            #expect(raw.hasPrefix("HTTP/1.1 408"))
+            #expect(raw.contains("the request body did not arrive within 300ms"))
+        }
+    }
+
+    @Test func headersOverTheLimitGet431AndTheServerKeepsServing() async throws {
+        try await withServer(configure: { $0.maxHeadBytes = 4096 }) { port in
+            let client = try RawClient(port: port)
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\nAccept: " + String(repeating: "a", count: 8000) + "\r\n\r\n")
+            let raw = client.readRaw { _ in false }
+            #expect(raw.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large"))
+            #expect(raw.contains("{\"error\":\"request head too large\",\"detail\":\"the request line and headers are limited to 4096 bytes and 100 header fields\"}"))
+            #expect(raw.lowercased().contains("connection: close"))
+
+            let many = try RawClient(port: port)
+            many.send("GET /hello HTTP/1.1\r\n" + (0..<300).map { "X-Header-\($0): value\r\n" }.joined() + "\r\n")
+            #expect(many.readRaw { _ in false }.hasPrefix("HTTP/1.1 431"), "many small headers count together")
+
+            // Under the byte limit, but more fields than any client sends: each costs parsing.
+            let fields = try RawClient(port: port)
+            fields.send("GET /hello HTTP/1.1\r\n" + String(repeating: "a:b\r\n", count: 101) + "\r\n")
+            #expect(fields.readRaw { _ in false }.hasPrefix("HTTP/1.1 431"), "more than 100 header fields")
+            let hundred = try RawClient(port: port)
+            hundred.send("GET /hello HTTP/1.1\r\n" + String(repeating: "a:b\r\n", count: 100) + "\r\n")
+            #expect(hundred.readResponses(1).first?.hasSuffix("hello") == true, "100 header fields are fine")
+
+            let again = try RawClient(port: port)
+            again.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(again.readResponses(1).first?.hasSuffix("hello") == true)
+        }
+    }
+
+    @Test func requestLineOverTheLimitGets431() async throws {
+        try await withServer(configure: { $0.maxHeadBytes = 4096 }) { port in
+            let client = try RawClient(port: port)
+            client.send("GET /hello?" + String(repeating: "q", count: 10000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(client.readRaw { _ in false }.hasPrefix("HTTP/1.1 431"))
+        }
+    }
+
+    @Test func errorResponseAndACleanCloseReachAClientThatKeepsSending() async throws {
+        // The server stops reading at the limit, answers and closes. Closing with unread input resets the
+        // connection (and the client may lose the answer); the server half-closes and drains instead.
+        try await withServer { port in
+            let client = try RawClient(port: port)
+            var head = Array("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: ".utf8)
+            head += [UInt8](repeating: UInt8(ascii: "b"), count: 600_000)
+            client.send(bytes: head)
+            let (raw, clean) = client.readToClose()
+            #expect(raw.hasPrefix("HTTP/1.1 431"))
+            #expect(raw.hasSuffix("header fields\"}\n"), "the whole body arrived")
+            #expect(clean, "closed with a FIN, not a reset")
+        }
+    }
+
+    @Test func requestBodyOverTheLimitIsAnsweredAndClosedCleanly() async throws {
+        try await withServer(maxBody: 1000) { port in
+            let client = try RawClient(port: port)
+            client.send(bytes: Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n".utf8) + [UInt8](repeating: 1, count: 500_000))
+            let (raw, clean) = client.readToClose()
+            #expect(raw.hasPrefix("HTTP/1.1 413"))
+            #expect(clean, "closed with a FIN, not a reset")
+        }
+    }
+
+    @Test func malformedRequestsGetAJSON400() async throws {
+        try await withServer { port in
+            let requests = [
+                "GET /hello HTTP/1.1\r\nHost x\r\n\r\n",
+                "GET /hello HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+                "GET /hello HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                "GET /hel lo HTTP/1.1\r\n\r\n",
+                "GET /hello HTTP/7.5\r\n\r\n",
+                "\u{01}\u{02}\u{03}\u{04}\r\n\r\n",
+            ]
+            for request in requests {
+                let client = try RawClient(port: port)
+                client.send(request)
+                let raw = client.readRaw { _ in false }
+                #expect(raw.hasPrefix("HTTP/1.1 400 Bad Request"), "\(request.debugDescription): \(raw.prefix(80))")
+                #expect(raw.contains("{\"error\":\"bad request\""), "\(request.debugDescription)")
+                #expect(raw.lowercased().contains("connection: close"))
+            }
+        }
+    }
+
+    @Test func http10WithoutKeepAliveGetsAn10ResponseAndTheConnectionCloses() async throws {
+        try await withServer { port in
+            let client = try RawClient(port: port)
+            client.send("GET /hello HTTP/1.0\r\n\r\n")
+            let raw = client.readRaw { _ in false }  // until the server closes
+            #expect(raw.hasPrefix("HTTP/1.0 200 OK"))
+            #expect(raw.hasSuffix("\r\n\r\nhello"))
+            #expect(raw.lowercased().contains("connection: close"))
+
+            let keptAlive = try RawClient(port: port)
+            keptAlive.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let responses = keptAlive.readResponses(2)
+            #expect(responses.count == 2)
+            #expect(responses.allSatisfy { $0.hasPrefix("HTTP/1.0 200") && $0.hasSuffix("hello") })
+        }
+    }
+
+    @Test func requestsPipelinedAfterAConnectionCloseAreNotAnswered() async throws {
+        try await withServer { port in
+            let client = try RawClient(port: port)
+            client.send("GET /hello HTTP/1.1\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\n")
+            let raw = client.readRaw { _ in false }
+            #expect(raw.components(separatedBy: "HTTP/1.1 200").count == 2, "\(raw)")
+        }
+    }
+
+    @Test func fileDescriptorSoftLimitIsRaisedToTheHardLimit() throws {
+        let start = try #require(FileDescriptorLimit.current())
+        if start.soft == start.hard, start.hard > 64 {
+            // Lower it a little first so that there is something to raise.
+            var limit = rlimit(rlim_cur: rlim_t(start.hard - 1), rlim_max: rlim_t(start.hard))
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        let lowered = try #require(FileDescriptorLimit.current())
+        let (before, after) = try #require(FileDescriptorLimit.raiseSoftLimitToHard())
+        #expect(before == lowered)
+        #expect(after.soft == after.hard)
+        #expect(FileDescriptorLimit.current() == after)
     }
 }

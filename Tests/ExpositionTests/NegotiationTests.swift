@@ -48,4 +48,22 @@ import Testing
     func gzipRefused(header: String?) {
         #expect(!acceptsGzip(header))
     }
+
+    /// A header of thousands of elements (the server takes up to 64 KiB of head) is read only as far as its
+    /// first elements, so that negotiating it costs what a normal one does.
+    @Test func onlyTheFirstElementsOfAHugeHeaderAreRead() {
+        let filler = (0..<5000).map { "application/x-format-\($0);q=0.5" }.joined(separator: ",")
+        #expect(negotiateFormat(accept: "application/openmetrics-text," + filler) == .openMetrics)
+        #expect(negotiateFormat(accept: filler + ",application/openmetrics-text") == .text, "beyond the first elements")
+        #expect(negotiateFormat(accept: ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,application/openmetrics-text") == .openMetrics,
+                "empty elements do not count")
+        #expect(acceptsGzip("gzip," + filler))
+        #expect(!acceptsGzip(filler + ",gzip"))
+        let started = ContinuousClock.now
+        for _ in 0..<100 {
+            _ = negotiateFormat(accept: filler)
+            _ = acceptsGzip(filler)
+        }
+        #expect(ContinuousClock.now - started < .seconds(1), "100 negotiations of a 150 KB header")
+    }
 }

@@ -71,6 +71,8 @@ import Testing
         #expect(judge(503).reason == .http5xx)
         #expect(judge(503).error == "HTTP 503")
         #expect(judge(503).statusCode == 503)
+        #expect(judge(302).reason == .badResponse, "a redirect the client did not follow")
+        #expect(judge(302).error == "HTTP 302: redirect without a location")
     }
 
     @Test func catalogMatching() {

@@ -175,6 +175,8 @@ extension NetworkTests {
                 try await withSimulator([redirecting]) { server in
                     let outcome = try await probeOnce(settings(server, "redirecting", kind: .openai))
                     #expect(outcome.results.first?.success == false)
+                    #expect(outcome.reason == .badResponse)
+                    #expect(outcome.error == "HTTP 302: redirect to another origin, not followed")
                     #expect(elsewhere.requestCount(for: "elsewhere") == 0)
                 }
             }

@@ -39,6 +39,33 @@ extension NetworkTests {
             }
         }
 
+        /// Credential headers from the configuration (a gateway's token, proxy credentials) are secrets too: a
+        /// provider that echoes them must not get them into `error`.
+        @Test func echoedCredentialHeadersNeverReachTheError() async throws {
+            let token = "gw-token-31c9a7e2b6d0f4"
+            let basic = "dXNlcjpodW50ZXIyLWxvbmc="
+            let body = #"{"error":{"message":"rejected X-Gateway-Token \#(token), Proxy-Authorization Basic \#(basic), key \#(canary); plain \#(basic)"}}"#
+            let sim = SimulatedProvider(name: "p", kind: .openai, models: ["m"], behaviour: .status(code: 401, headers: [], body: body))
+            try await withSimulator([sim]) { server in
+                var provider = settings(server, "p", kind: .openai)
+                provider.headers = ["X-Gateway-Token": token, "Proxy-Authorization": "Basic \(basic)", "X-Title": "my-gateway"]
+                let outcome = try await probeOnce(provider, key: canary)
+                let error = try #require(outcome.error)
+                #expect(error.hasPrefix("HTTP 401: rejected X-Gateway-Token <secret>"), "\(error)")
+                for secret in [token, basic, canary, String(token.prefix(8)), String(basic.suffix(8))] {
+                    #expect(!error.contains(secret), "\(error)")
+                }
+                #expect(server.lastRequestHeaders(for: "p").contains { $0.1 == token }, "the header was sent")
+            }
+        }
+
+        @Test func secretsAreTheKeyAndCredentialHeaderValues() {
+            let provider = ProviderSettings(
+                name: "p", kind: .openai, baseURL: "http://x",
+                headers: ["Authorization": "Bearer tok-123456789", "X-Title": "my-gateway-title", "X-Api-Key": "abc"])
+            #expect(provider.secrets(apiKey: canary) == [canary, "Bearer tok-123456789", "tok-123456789"])
+        }
+
         @Test func redactRemovesEveryOccurrenceAndPieces() {
             let text = "a \(canary) b \(canary)c sk-canary-****** and ...5b2d4f60 end"
             let cleaned = redact(text, secret: canary, maxLength: 500)

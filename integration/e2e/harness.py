@@ -98,11 +98,12 @@ def release_bin():
 
 
 @contextmanager
-def run_exporter(*args, env=None, ready=True, binary=None):
+def run_exporter(*args, env=None, ready=True, binary=None, preexec_fn=None):
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="exporter-", suffix=".log", delete=False)
     cmd = [binary or exporter_bin(), "--web.listen-address", f"127.0.0.1:{port}", *args]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+                            preexec_fn=preexec_fn)
     exporter = Exporter(proc, port, log.name)
     try:
         wait_until(lambda: exporter.get("/-/healthy")[0] == 200 or proc.poll() is not None, 30, what="exporter to listen")
