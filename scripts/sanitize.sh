@@ -30,9 +30,9 @@ for sanitizer in "${sanitizers[@]}"; do
     echo "== $sanitizer: FAILED (see $log)"
     status=1
   fi
-  if grep -q "Sanitizer" "$log"; then
+  if grep -qE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Thread|UndefinedBehavior)Sanitizer" "$log"; then
     echo "== $sanitizer: the log holds a sanitizer report" >&2
-    grep -n "Sanitizer" "$log" | head -20 >&2
+    grep -nE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer|SUMMARY: .*Sanitizer" "$log" | head -20 >&2
     status=1
   fi
 done
