@@ -57,6 +57,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def parse_request(self):
+        # The request line has just arrived: the injected delay counts from here.
+        self._arrived = time.monotonic()
+        return super().parse_request()
+
     def _answer(self, method):
         owner = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
@@ -72,7 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             answer = owner.behaviour(provider, rest, number) or Answer()
         if answer.delay > 0:
-            time.sleep(answer.delay)
+            wait = self._arrived + answer.delay - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
         body = answer.body
         if body is None:
             body = _default_body(method, rest, answer.status, models or [])
@@ -84,6 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+        self.wfile.flush()
+        owner._served_in(time.monotonic() - self._arrived)
 
     def do_GET(self):
         self._answer("GET")
@@ -118,6 +127,7 @@ class FakeProviders:
         self._connections = set()
         self._numbers = {}
         self.answers = {}  # provider -> {status: count}
+        self.service_times = []  # seconds from request line to the answer written, every answer
         self._server = None
         self._thread = None
         self.port = port
@@ -141,6 +151,10 @@ class FakeProviders:
         with self._lock:
             per = self.answers.setdefault(provider, {})
             per[status] = per.get(status, 0) + 1
+
+    def _served_in(self, seconds):
+        with self._lock:
+            self.service_times.append(seconds)
 
     def tallies(self, provider):
         with self._lock:
@@ -173,3 +187,88 @@ class FakeProviders:
 
     def stop(self):
         self.close()
+
+
+class FakeProvidersProcess:
+    """`FakeProviders` in a child process of its own, so that its answers keep their timing while the
+    driver parses scrapes: in one process, a thread waking from its injected delay waits for the
+    interpreter lock, up to the 5 ms switch interval. Same methods; `behaviour` is forked, not pickled."""
+
+    def __init__(self, models, behaviour=None):
+        import multiprocessing
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._proc = context.Process(target=_serve_child, args=(child, models, behaviour), daemon=True)
+        self._proc.start()
+        self.port = self._call("port")
+
+    def _call(self, *command):
+        self._conn.send(command)
+        ok, value = self._conn.recv()
+        if not ok:
+            raise RuntimeError(value)
+        return value
+
+    def base_url(self, provider):
+        return f"http://127.0.0.1:{self.port}/{provider}/v1"
+
+    def close(self):
+        self._call("close")
+
+    def reopen(self):
+        self._call("reopen")
+
+    def set(self, name, value):
+        """Sets an attribute of the behaviour in the child (e.g. a switch to clean answers)."""
+        self._call("set", name, value)
+
+    def tallies(self, provider):
+        return self._call("tallies", provider)
+
+    def service_times(self):
+        return self._call("service_times")
+
+    def stop(self):
+        if self._proc.is_alive():
+            try:
+                self._call("stop")
+            except (EOFError, OSError, RuntimeError):
+                pass
+            self._proc.join(timeout=5)
+            if self._proc.is_alive():
+                self._proc.kill()
+
+
+def _serve_child(conn, models, behaviour):
+    import sys
+    sys.setswitchinterval(0.0005)
+    fake = FakeProviders(models, behaviour)
+    while True:
+        try:
+            command = conn.recv()
+        except EOFError:
+            break
+        name, args = command[0], command[1:]
+        try:
+            if name == "port":
+                value = fake.port
+            elif name == "close":
+                value = fake.close()
+            elif name == "reopen":
+                value = fake.reopen()
+            elif name == "set":
+                value = setattr(fake.behaviour, args[0], args[1])
+            elif name == "tallies":
+                value = fake.tallies(args[0])
+            elif name == "service_times":
+                with fake._lock:
+                    value = list(fake.service_times)
+            elif name == "stop":
+                fake.stop()
+                conn.send((True, None))
+                break
+            else:
+                raise ValueError(f"unknown command {name}")
+            conn.send((True, value))
+        except Exception as e:  # report, keep serving
+            conn.send((False, f"{type(e).__name__}: {e}"))

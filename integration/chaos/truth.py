@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (ExporterProcess, default_binary, histogram_buckets, histogram_quantile,  # noqa: E402
                     parse_samples, sample)
-from fakes import Answer, FakeProviders  # noqa: E402
+from fakes import Answer, FakeProvidersProcess  # noqa: E402
 
 PROVIDER = "truth"
 MODEL = "truth-model"
@@ -136,7 +136,7 @@ def run(binary, mode_name, duration=None):
     if duration is not None:
         m["duration"] = duration
     deck = Deck()
-    fake = FakeProviders({PROVIDER: [MODEL]}, behaviour=deck)
+    fake = FakeProvidersProcess({PROVIDER: [MODEL]}, behaviour=deck)
     report = Report()
     tmp = tempfile.mkdtemp(prefix="truth-")
     config = os.path.join(tmp, "config.yml")
@@ -191,10 +191,13 @@ def run(binary, mode_name, duration=None):
         hist_p50 = histogram_quantile(0.5, buckets)
         served = fake.tallies(PROVIDER)
         served_total = sum(served.values())
+        service = sorted(fake.service_times())
+        fake_p50 = service[len(service) // 2] if service else None
 
         print(f"\nphase 1: injected behaviour for {m['duration']}s, {polls} polls, "
               f"{len(api_errors)} after the window filled; statuses seen at polls: {statuses}")
-        print(f"  the fake served {served_total} answers: {served}")
+        print(f"  the fake served {served_total} answers: {served}; its own p50 (request line to answer written) "
+              f"{fake_p50 * 1000:.2f} ms, max {service[-1] * 1000:.2f} ms" if service else "")
         report.check("window filled, samples taken", len(api_errors) > 10 and len(gauge_errors) > 3,
                      f"{len(api_errors)} API and {len(gauge_errors)} /metrics samples", "> 10 and > 3")
         if api_errors:
@@ -256,7 +259,7 @@ def run(binary, mode_name, duration=None):
                      "5 consecutive failures")
 
         # Phase 3: recovery.
-        deck.clean = True
+        fake.set("clean", True)
         fake.reopen()
         returned = time.monotonic()
         t_healthy = None
