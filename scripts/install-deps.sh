@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(libcurl4-openssl-dev libsqlite3-dev zlib1g-dev curl)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(prometheus prometheus-alertmanager chromium)
+  packages+=(prometheus prometheus-alertmanager chromium wrk)
 fi
 
 missing=()
