@@ -62,6 +62,8 @@ def test_history_survives_restarts_and_api_matches_csv():
 
 
 KILLS = 50
+CYCLE = 0.1  # aggregation interval of the kill test, seconds
+PROVIDERS = 200  # rows per cycle, written in one transaction
 
 
 def read_new_rows(db, after_rowid):
@@ -85,14 +87,13 @@ def check_database(db):
 
 
 def test_sigkill_fifty_times_while_history_is_written_loses_no_committed_row():
-    """SIGKILL at random moments while rows are written 10 times a second (100 providers, 100 ms cycles), 50 times.
+    """SIGKILL at random moments while rows are written 10 times a second (200 providers, 100 ms cycles), 50 times.
 
     A committed row is one a separate SQLite reader saw before the kill. After each restart (once the new
     process has opened the file and listens), `PRAGMA integrity_check` must be ok and every such row present.
     """
     import random
     import subprocess
-    import threading
     import time
 
     from harness import exporter_bin, free_port, http_get
@@ -105,7 +106,7 @@ def test_sigkill_fifty_times_while_history_is_written_loses_no_committed_row():
         closed_port = free_port()  # nothing listens there: probes fail fast and rarely (60 s interval)
         with open(config, "w") as f:
             f.write("global:\n  interval: 60s\n  timeout: 1s\n  jitter: 5s\nproviders:\n")
-            for i in range(100):
+            for i in range(PROVIDERS):
                 f.write(f"  - name: crash-{i:03d}\n    kind: openai\n    base_url: http://127.0.0.1:{closed_port}/v1\n")
         seen = set()
         last_rowid = 0
@@ -116,7 +117,7 @@ def test_sigkill_fifty_times_while_history_is_written_loses_no_committed_row():
             port = free_port()
             proc = subprocess.Popen(
                 [exporter_bin(), "--web.listen-address", f"127.0.0.1:{port}", "--config.file", config,
-                 "--aggregation.interval", "100ms", "--history.path", db, "--log.level", "warn"],
+                 "--aggregation.interval", f"{int(CYCLE * 1000)}ms", "--history.path", db, "--log.level", "warn"],
                 stdout=log, stderr=subprocess.STDOUT)
             try:
                 # A tenth of the kills land during start-up (opening the file, WAL recovery), the rest while
@@ -143,17 +144,24 @@ def test_sigkill_fifty_times_while_history_is_written_loses_no_committed_row():
                         assert not missing, f"after kill {life}: {len(missing)} committed rows lost, e.g. {sorted(missing)[:3]} (seed {seed})"
                     if life == KILLS:
                         break
-                    # Read as a separate reader does until the kill, at a random moment.
-                    kill_at = time.monotonic() + rng.uniform(0.05, 1.0)
+                    # Read as a separate reader does until the kill, at a random moment. Every other kill is
+                    # aimed at the next write instead: after the reader sees a cycle's rows appear, the next
+                    # cycle writes about one interval later; the kill lands somewhere around then.
+                    aimed = rng.random() < 0.5
+                    kill_at = time.monotonic() + rng.uniform(0.1, 1.0)
                     rows_before = len(seen)
                     while time.monotonic() < kill_at:
                         if os.path.exists(db):
                             try:
-                                for rowid, provider, timestamp in read_new_rows(db, last_rowid):
-                                    seen.add((provider, timestamp))
-                                    last_rowid = max(last_rowid, rowid)
+                                new_rows = read_new_rows(db, last_rowid)
                             except sqlite3.OperationalError:
-                                pass  # the schema is not there yet, or the file is locked: try again
+                                new_rows = []  # the schema is not there yet, or the file is locked: try again
+                            for rowid, provider, timestamp in new_rows:
+                                seen.add((provider, timestamp))
+                                last_rowid = max(last_rowid, rowid)
+                            if aimed and new_rows and kill_at - time.monotonic() > 0.2:
+                                kill_at = time.monotonic() + CYCLE * rng.uniform(0.85, 1.3)
+                                aimed = False
                         time.sleep(0.005)
                     if len(seen) > rows_before:
                         lives_with_rows += 1
@@ -167,5 +175,5 @@ def test_sigkill_fifty_times_while_history_is_written_loses_no_committed_row():
         elapsed = time.monotonic() - started
         print(f"{KILLS} kills in {elapsed:.0f} s, {len(seen)} committed rows seen, {lives_with_rows} lives wrote rows, seed {seed}")
         # Most kills must have hit a process that was writing, or the test proves little.
-        assert lives_with_rows >= KILLS * 0.7, (lives_with_rows, seed)
+        assert lives_with_rows >= KILLS * 0.6, (lives_with_rows, seed)
         assert len(seen) > 1000
