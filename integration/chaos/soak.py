@@ -12,7 +12,9 @@ For `--duration` (default 10m):
 - a sampler fully validates a scrape every 1.5 s, rotating the encodings: prometheus_client's text or
   OpenMetrics parser, `promtool check metrics` on the text ones, one status and one breaker state per
   provider, and the providers shown are those of the configuration in force;
-- a client posts batches of passive outcomes (ingest token) and expects every one to be accepted.
+  with each sample, /health, /api/providers/status, /api/providers/best and the status page must answer;
+- a client posts batches of passive outcomes (ingest token), JSON arrays and NDJSON in turn, and expects
+  every one to be accepted.
 
 At the end: the process never died and stops with exit 0 on SIGTERM, RSS grew less than 10 % between the
 end of the warm-up (a fifth of the run, at least 20 s and at most 2 minutes: windows and histograms filled)
@@ -182,6 +184,7 @@ class Soak:
         self.reloads = {"SIGHUP": 0, "POST /-/reload": 0}
         self.validated = {"text": 0, "openmetrics": 0, "gzip": 0}
         self.promtool_checks = 0
+        self.routes_checked = 0
         self.outcomes_posted = 0
         self.batches_posted = 0
         self.rss = []  # (seconds since start, bytes)
@@ -247,9 +250,20 @@ class Soak:
                     self.error(f"sampled scrape ({kind}): {p}")
                 if not problems:
                     self.validated[kind] += 1
+                self.check_routes()
             except Exception as e:  # a parse error is an invalid scrape
                 if not self.stop.is_set():
                     self.error(f"sampled scrape ({kind}): {type(e).__name__}: {e}")
+
+    def check_routes(self):
+        """The JSON routes and the status page answer too, and the JSON parses."""
+        for path in ("/health", "/api/providers/status", "/api/providers/best", "/"):
+            status, _, body = self.exporter.get(path, timeout=10)
+            if status not in (200, 503) or (status == 503 and path != "/api/providers/best"):
+                self.error(f"GET {path}: status {status}")
+            elif path != "/":
+                json.loads(body)
+            self.routes_checked += 1
 
     @staticmethod
     def semantic_problems(families, allowed, kind):
@@ -290,8 +304,11 @@ class Soak:
                     outcome["status_code"] = rng.choice([429, 500, 503])
                     outcome["error"] = "upstream said no"
                 batch.append(outcome)
+            ndjson = self.batches_posted % 2 == 1
+            payload = "\n".join(json.dumps(o) for o in batch) + "\n" if ndjson else json.dumps(batch)
+            headers["Content-Type"] = "application/x-ndjson" if ndjson else "application/json"
             try:
-                status, _, body = self.exporter.post("/api/v1/outcomes", json.dumps(batch).encode(), headers, timeout=10)
+                status, _, body = self.exporter.post("/api/v1/outcomes", payload.encode(), headers, timeout=10)
                 if status != 202:
                     self.error(f"outcomes: status {status}: {body[:200]!r}")
                 else:
@@ -422,7 +439,8 @@ class Soak:
         validated = sum(self.validated.values())
         check("scrapes fully validated (parsers + promtool)", validated >= max(3, self.duration / 1.5 * 0.7),
               f"{validated} ({self.validated['text']} text, {self.validated['openmetrics']} OpenMetrics, "
-              f"{self.validated['gzip']} gzip; {self.promtool_checks} through promtool)")
+              f"{self.validated['gzip']} gzip; {self.promtool_checks} through promtool; "
+              f"{self.routes_checked} JSON and status page answers checked beside)")
         warm = [r for t, r in self.rss if self.warmup - 10 <= t <= self.warmup]
         end = [r for t, r in self.rss if t >= self.duration - 10]
         if warm and end:
