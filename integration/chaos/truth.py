@@ -39,6 +39,7 @@ Usage: truth.py [--short] [--binary PATH] [--duration SECONDS]; exit status 0 wh
 """
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -296,6 +297,8 @@ def run(binary, mode_name, duration=None):
     print(f"\ntruth summary ({mode_name}, {total:.0f} s in all; exporter log {log}):")
     report.print()
     print(f"truth: {'PASS' if report.passed() else 'FAIL'}")
+    if report.passed():
+        shutil.rmtree(tmp, ignore_errors=True)
     return report.passed()
 
 
