@@ -89,7 +89,7 @@ public struct MetricsRenderer: Sendable {
             perProvider("provider_error_rate", "Failed results / all results in the sliding window, 0 when there are none") { $0.errorRate },
             perProvider("provider_health_score", "Composite health score 0..1: availability, error rate and latency") { $0.healthScore },
             perProvider("provider_consecutive_failures", "Consecutive failed probes, as the circuit breaker counts them") { Double($0.consecutiveFailures) },
-            perProvider("provider_models_available", "Models of the provider whose latest result succeeded") { Double($0.modelsAvailable) },
+            perProvider("provider_models_available", "Models of the provider that are available: the latest result succeeded, or fewer 5xx/429 in a row than open the breaker followed a success") { Double($0.modelsAvailable) },
             perProvider("provider_models", "Models of the provider: the configured ones plus any seen only in traffic") { Double($0.modelsTotal) },
             perProvider("provider_best", "1 for the current best provider (healthy, highest score), 0 for the others") {
                 $0.provider == result.best.best ? 1 : 0
@@ -152,7 +152,7 @@ public struct MetricsRenderer: Sendable {
             MetricFamily(name: name("provider_probe_requests"), help: "HTTP requests the exporter itself sent to the provider (they spend its quota)" + Self.cycleNote + ".", type: .counter, labelNames: ["provider"], samples: probeRequests),
             MetricFamily(name: name("provider_status_changes"), help: "Times the provider entered each status" + Self.cycleNote + ".", type: .counter, labelNames: ["provider", "status"], samples: statusChanges),
             MetricFamily(name: name("provider_response_time_seconds"), help: "Response time of every result, observed once each" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider"], histograms: latency, buckets: buckets),
-            MetricFamily(name: name("model_availability"), help: "1 when the model's latest result in the window succeeded, else 0" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelAvailability),
+            MetricFamily(name: name("model_availability"), help: "1 when the model is available: its latest result in the window succeeded, or fewer 5xx/429 in a row than open the breaker followed a success; else 0" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelAvailability),
             MetricFamily(name: name("model_error_rate"), help: "Failed results / all results of the model in the window" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelErrorRate),
         ]
         if modelHistograms {

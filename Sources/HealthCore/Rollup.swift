@@ -1,7 +1,7 @@
 /// One model's values over the window.
 public struct ModelRollup: Sendable, Equatable, Codable {
     public var name: String
-    /// Its latest result in the window succeeded.
+    /// It answers: see `ModelAvailability`.
     public var available: Bool
     public var errorRate: Double
     public var results: Int
@@ -34,6 +34,43 @@ public struct ProviderRollup: Sendable, Equatable {
     public var models: [ModelRollup]
 }
 
+/// Failures that say the provider is there and the request may work when tried again: a server error
+/// or a rate limit. A few in a row do not make a model unavailable; anything else does at once.
+public func isRetryableFailure(_ reason: FailureReason?) -> Bool {
+    reason == .http5xx || reason == .rateLimited
+}
+
+/// Whether a model counts as available, from its results oldest first: its latest result succeeded, or
+/// every result since its last success was a retryable failure (5xx, 429/402) and there are fewer of them
+/// than `failureThreshold` — the number of consecutive failures that opens the circuit breaker.
+///
+/// One 500 among successes is an error (it raises the error rate: degraded), not an outage: a model that
+/// flipped to unavailable on every stray 5xx would make a flaky provider `down` after each one. A refused
+/// connection, a timeout, DNS, TLS, an unusable answer, a missing model or a rejected key make it
+/// unavailable right away; so do retryable failures once they are as many in a row as open the breaker, or
+/// when no success precedes them in the window.
+public struct ModelAvailability: Sendable, Equatable {
+    /// Retryable failures since the last success; nil before a success, or after any other failure.
+    private var streak: Int?
+
+    public init() {}
+
+    public mutating func observe(success: Bool, reason: FailureReason?) {
+        if success {
+            streak = 0
+        } else if isRetryableFailure(reason) {
+            streak = streak.map { $0 + 1 }
+        } else {
+            streak = nil
+        }
+    }
+
+    public func available(failureThreshold: Int) -> Bool {
+        guard let streak else { return false }
+        return streak < max(1, failureThreshold)
+    }
+}
+
 /// Nearest-rank quantile of an ascending array.
 public func quantile(_ q: Double, ofSorted values: [Double]) -> Double? {
     guard !values.isEmpty else { return nil }
@@ -54,8 +91,8 @@ public func rollUp(
         var results = 0
         var failures = 0
         var latestTimestamp = -Double.infinity
-        var latestSuccess = false
         var latestFailure: FailureReason?
+        var availability = ModelAvailability()
         var latencies: [Double] = []
     }
     var perModel = [Tally](repeating: Tally(), count: window.models.count)
@@ -72,9 +109,10 @@ public func rollUp(
         perModel[m].latencies.append(entry.latencySeconds)
         if entry.timestamp >= perModel[m].latestTimestamp {
             perModel[m].latestTimestamp = entry.timestamp
-            perModel[m].latestSuccess = entry.success
             perModel[m].latestFailure = entry.reason
         }
+        // The window keeps its entries in time order, so this sees each model's results oldest first.
+        perModel[m].availability.observe(success: entry.success, reason: entry.reason)
         if !entry.success {
             perModel[m].failures += 1
             failures += 1
@@ -105,7 +143,8 @@ public func rollUp(
         models.append(
             ModelRollup(
                 name: name,
-                available: tally.results > 0 && tally.latestSuccess,
+                available: tally.results > 0
+                    && tally.availability.available(failureThreshold: breaker.settings.failureThreshold),
                 errorRate: tally.results > 0 ? Double(tally.failures) / Double(tally.results) : 0,
                 results: tally.results,
                 p50LatencySeconds: modelQuantiles[0],

@@ -77,7 +77,7 @@ func result(
 
     @Test func availableWhenAnyModelsLatestResultSucceeded() {
         let rollup = roll([
-            result("a", success: true, at: 900), result("a", success: false, at: 950, reason: .http5xx),
+            result("a", success: true, at: 900), result("a", success: false, at: 950, reason: .timeout),
             result("b", success: false, at: 900, reason: .http5xx), result("b", success: true, at: 960),
         ])
         #expect(rollup.available)
@@ -85,6 +85,82 @@ func result(
         #expect(rollup.models.map(\.available) == [false, true])
         #expect(rollup.errorRate == 0.5)
         #expect(rollup.status == .degraded)
+    }
+
+    // A stray 500 or 429 among successes is an error, not an outage: the model stays available, so a flaky
+    // provider is degraded (or rate_limited right after a 429), never down for a cycle after each failure.
+    @Test func aStray5xxOr429AmongSuccessesKeepsTheModelAvailable() {
+        let after5xx = roll(
+            [result("a", at: 900), result("a", at: 910), result("a", success: false, at: 920, reason: .http5xx)],
+            models: ["a"])
+        #expect(after5xx.available)
+        #expect(after5xx.models.map(\.available) == [true])
+        #expect(after5xx.status == .degraded)
+
+        let after429 = roll(
+            [result("a", at: 900), result("a", success: false, at: 910, reason: .rateLimited)], models: ["a"])
+        #expect(after429.available)
+        #expect(after429.status == .rateLimited)
+    }
+
+    @Test func retryableFailuresMakeAModelUnavailableOnceAsManyAsOpenTheBreaker() {
+        func afterFailures(_ count: Int, breaker: CircuitBreaker = CircuitBreaker()) -> ProviderRollup {
+            var results = [result("a", at: 900)]
+            for i in 0..<count {
+                results.append(result("a", success: false, at: 901 + Double(i), reason: i % 2 == 0 ? .http5xx : .rateLimited))
+            }
+            return roll(results, models: ["a"], breaker: breaker)
+        }
+        #expect(afterFailures(4).available)
+        #expect(!afterFailures(5).available)
+        var sensitive = BreakerSettings()
+        sensitive.failureThreshold = 2
+        #expect(afterFailures(1, breaker: CircuitBreaker(settings: sensitive)).available)
+        #expect(!afterFailures(2, breaker: CircuitBreaker(settings: sensitive)).available)
+        // A threshold of 1: any failure, as before.
+        sensitive.failureThreshold = 1
+        #expect(!afterFailures(1, breaker: CircuitBreaker(settings: sensitive)).available)
+    }
+
+    @Test func failuresThatAreNotRetryableMakeAModelUnavailableAtOnce() {
+        for reason in [FailureReason.timeout, .connect, .dns, .tls, .badResponse, .modelMissing, .http4xx, .auth] {
+            let rollup = roll([result("a", at: 900), result("a", success: false, at: 950, reason: reason)], models: ["a"])
+            #expect(!rollup.available, "\(reason)")
+            #expect(rollup.status == (reason == .auth ? .unauthorized : .down), "\(reason)")
+        }
+    }
+
+    @Test func retryableFailuresWithoutAnEarlierSuccessAreUnavailable() {
+        // Never seen working in the window: not available.
+        #expect(!roll([result("a", success: false, at: 950, reason: .http5xx)], models: ["a"]).available)
+        // A 500 after a refused connection does not bring the model back.
+        let rollup = roll(
+            [result("a", at: 900), result("a", success: false, at: 910, reason: .connect),
+             result("a", success: false, at: 920, reason: .http5xx)], models: ["a"])
+        #expect(!rollup.available)
+        #expect(rollup.status == .down)
+    }
+
+    // The truth run's injected behaviour (integration/chaos/truth.py): a deck of 10 answers, 2 × 500 never
+    // adjacent and 1 × 429, dealt once a second into a 60 s window. Rolled up after every result, it is
+    // degraded or rate_limited with a 30 % error rate, never down.
+    @Test func theTruthRunsDeckIsNeverDown() {
+        let deck: [FailureReason?] = [nil, .http5xx, nil, nil, .rateLimited, nil, .http5xx, nil, nil, nil]
+        var window = ResultWindow(lengthSeconds: 60)
+        var seen: Set<ProviderStatus> = []
+        for i in 0..<600 {
+            let reason = deck[i % deck.count]
+            let now = 1000 + Double(i)
+            window.append(result("a", success: reason == nil, latency: 0.3, at: now, reason: reason))
+            window.expire(now: now + 0.5)
+            let rollup = rollUp(
+                provider: "p", window: window, configuredModels: ["a"], breaker: CircuitBreaker(), now: now + 0.5,
+                rateLimit: nil, score: score, thresholds: thresholds)
+            seen.insert(rollup.status)
+            #expect(rollup.status != .down, "after result \(i)")
+            if i >= 60 { #expect(abs(rollup.errorRate - 0.3) <= 0.02, "after result \(i)") }
+        }
+        #expect(seen == [.healthy, .degraded, .rateLimited])  // healthy only after the first result
     }
 
     @Test func errorRateCountsEverySourceInTheWindow() {

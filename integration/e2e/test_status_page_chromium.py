@@ -192,7 +192,7 @@ def distinct_colours(png, step=7):
 
 def check_overview(url, shots):
     """Asserts the overview at `url` and screenshots it into `shots`; returns the parsed page."""
-    # demo-flaky turns `down` for a moment after each periodic failure: retry until every row matches.
+    # The first probes and cycles take a moment: retry until every row shows its status.
     seen = {}
 
     def every_status_shown():
