@@ -227,6 +227,19 @@ func badFileReportsEveryExpectedError(_ bad: BadFile) throws {
     #expect(found.first?.message == "window (30s) must not be shorter than aggregation_interval (1m)")
 }
 
+/// Found by fuzzing: a duration past Int.max seconds crashed the window check's message (and GET /config), and one
+/// of hundreds of digits was accepted as an infinite interval.
+@Test func overlongDurationsAreLocatedErrors() {
+    let found = errors(
+        ofYAML: "global:\n  aggregation_interval: 10000000000000000000s\nproviders:\n"
+            + "  - {name: a, kind: openai, interval: \(String(repeating: "9", count: 400))s, timeout: 101y}\n")
+    #expect(found.map(\.field) == ["global.aggregation_interval", "providers[0].interval", "providers[0].timeout"])
+    #expect(found.map(\.line) == [2, 4, 4])
+    #expect(found.first?.message == #"must be at most 100y, got "10000000000000000000s""#)
+    #expect(found.dropFirst().first?.message.hasPrefix("expected a duration such as 30s or 1m30s") == true)
+    #expect(found.last?.message == #"must be at most 100y, got "101y""#)
+}
+
 @Test func allThreeKeySourcesAreReportedOnce() {
     let found = errors(
         ofYAML: "providers:\n  - {name: a, kind: openai, api_key_env: A, api_key_file: /f, api_key: inline}\n")

@@ -68,7 +68,8 @@ func baseURLChecks(_ url: String, _ problem: String?) {
 
 @Test func quotingEscapesControlCharactersAndQuotes() {
     #expect(quoted(#"a "b" \c"#) == #""a \"b\" \\c""#)
-    #expect(quoted("x\ny\t\u{1}") == #""x\ny\t\u{1}""#)
+    #expect(quoted("x\ny\t\u{1}") == #""x\ny\t\u0001""#)
+    #expect(quoted("\u{7F}\u{85}\u{2028}\u{FEFF}") == #""\u007F\u0085\u2028\uFEFF""#)
     #expect(quoted("ünï ✓") == "\"ünï ✓\"")
 }
 
