@@ -73,7 +73,9 @@ struct NodeReader {
         }
         let key = scalar.string
         // A key pasted where a field name belongs must not reach the message through the path either.
-        let shownKey = looksLikeSecret(key) ? "<redacted>" : key
+        // A key holding a line break or a control character is quoted, so every error stays one line.
+        let shownKey =
+            looksLikeSecret(key) ? "<redacted>" : (key.unicodeScalars.contains(where: needsYAMLEscape) ? quoted(key) : key)
         let fieldPath = path.isEmpty ? shownKey : "\(path).\(shownKey)"
         if let allowed, !allowed.contains(key) {
             report(keyNode, fieldPath, "unknown field \(displayValue(key))\(suggestionSuffix(for: key, in: allowed))")

@@ -55,7 +55,7 @@ func quoted(_ text: String) -> String {
 }
 
 /// Whether YAML (as libyaml reads it) refuses a character in a document, or takes it for a line break.
-private func needsYAMLEscape(_ scalar: Unicode.Scalar) -> Bool {
+func needsYAMLEscape(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar.value {
     case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF: true
     default: false
