@@ -14,9 +14,10 @@
 #   run       (default) build, fuzz each target for --time seconds (default 300), one target after the other,
 #             starting from fuzz/corpus/TARGET, then merge the new inputs that reach new code into the corpus
 #             (libFuzzer -merge=1). Findings go to .build-fuzz/artifacts/TARGET/ (crash-*, timeout-*, oom-*).
+#             Merging counts code edges only (-use_counters=0), which keeps the corpus small.
 #   replay    build, then run every corpus file once through each fuzzer (the sanitized twin of the Swift test)
-#   minimize  build, then shrink each corpus to the smallest set of files with the same coverage (-merge=1 into an
-#             empty folder); files named regress-* (inputs that once failed) are always kept
+#   minimize  build, then shrink each corpus to a small set of files reaching the same code edges (-merge=1 into
+#             an empty folder); files named regress-* (inputs that once failed) are always kept
 #   build     only build the fuzzers: .build-fuzz/fuzz-TARGET
 #
 # Build recipe: SwiftPM compiles the harness and the modules it fuzzes into .build-fuzz with
@@ -77,7 +78,7 @@ build() {
   for target in "${targets[@]}"; do
     define="FUZZ_$(tr '[:lower:]' '[:upper:]' <<<"$target")"
     echo "== linking $scratch/fuzz-$target" >&2
-    swiftc -O -parse-as-library -sanitize="$sanitizers" -D "$define" -module-name "Fuzz_$target" \
+    swiftc -O -parse-as-library -use-ld=lld -sanitize="$sanitizers" -D "$define" -module-name "Fuzz_$target" \
       -I "$bin/Modules" -Xcc "-fmodule-map-file=$modulemap" fuzz/FuzzEntry.swift "${objects[@]}" \
       -o "$scratch/fuzz-$target"
   done
@@ -100,7 +101,7 @@ fuzz() {
     -artifact_prefix="$artifacts/" "$work" "$corpus" 2>&1 | tee "$scratch/fuzz-$target.log" >&2 || status=$?
   echo "== merging new inputs of $target into $corpus" >&2
   # shellcheck disable=SC2046
-  "$scratch/fuzz-$target" $(common_flags "$target") -merge=1 "$corpus" "$work" 2>&1 | tail -n 3 >&2
+  "$scratch/fuzz-$target" $(common_flags "$target") -use_counters=0 -merge=1 "$corpus" "$work" 2>&1 | tail -n 3 >&2
   echo "== $target: $(ls "$corpus" | wc -l) files, $(du -sb "$corpus" | cut -f1) bytes" >&2
   return "$status"
 }
@@ -117,7 +118,7 @@ minimize() {
   rm -rf "$smaller"
   mkdir -p "$smaller"
   # shellcheck disable=SC2046
-  "$scratch/fuzz-$target" $(common_flags "$target") -merge=1 "$smaller" "$corpus" 2>&1 | tail -n 3 >&2
+  "$scratch/fuzz-$target" $(common_flags "$target") -use_counters=0 -merge=1 "$smaller" "$corpus" 2>&1 | tail -n 3 >&2
   find "$corpus" -maxdepth 1 -name 'regress-*' -exec cp {} "$smaller/" \;
   find "$corpus" -maxdepth 1 -type f ! -name 'regress-*' -delete
   find "$smaller" -maxdepth 1 -type f -exec cp {} "$corpus/" \;
