@@ -1,3 +1,4 @@
+import Foundation
 import HealthCore
 import OutcomeIngest
 
@@ -34,6 +35,7 @@ public func checkOutcomeInput(_ input: [UInt8]) -> [String] {
         return rejectionProblems(error, allowed: ["malformed", "invalid", "body_too_large", "batch_too_large"])
     }
     problems += acceptedOutcomeProblems(results, limits: limits)
+    problems += strictnessProblems(body, format: format, count: results.count)
     // Decoding is a pure function of the body.
     do {
         let again = try decodeOutcomes(body, format: format, limits: limits, now: fuzzOutcomeNow)
@@ -97,4 +99,66 @@ func acceptedOutcomeProblems(_ results: [ModelResult], limits: IngestLimits) -> 
         }
     }
     return problems
+}
+
+/// The decoder is strict: what it accepts, Foundation's JSON parser must accept too, with as many objects.
+///
+/// JSON sets no range on numbers, and the decoder passes over unknown fields of any size, but Foundation refuses
+/// numbers a Double cannot hold: bodies with one (an exponent of three digits or more, or hundreds of digits in
+/// a row) are left out of the comparison.
+func strictnessProblems(_ body: [UInt8], format: OutcomeFormat, count: Int) -> [String] {
+    if mayHoldNumberOutOfDoubleRange(body) { return [] }
+    let start = body.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    let text = body[start...]
+    func objects(_ bytes: ArraySlice<UInt8>) -> [Any]? {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+            return nil
+        }
+        return format == .jsonArray ? value as? [Any] : [value]
+    }
+    var parsed: [Any] = []
+    switch format {
+    case .jsonArray:
+        if text.allSatisfy(isJSONWhitespace) { return [] }
+        guard let array = objects(text) else { return ["accepted an array Foundation cannot parse"] }
+        parsed = array
+    case .ndjson:
+        for (number, line) in text.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
+        where !line.allSatisfy(isJSONWhitespace) {
+            guard let object = objects(line) else { return ["accepted line \(number + 1), Foundation cannot parse it"] }
+            parsed += object
+        }
+    }
+    if parsed.count != count { return ["\(count) outcomes from \(parsed.count) JSON values"] }
+    if !parsed.allSatisfy({ $0 is [String: Any] }) { return ["accepted a value that is not an object"] }
+    return []
+}
+
+private func isJSONWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+}
+
+private func mayHoldNumberOutOfDoubleRange(_ body: [UInt8]) -> Bool {
+    var digitsInARow = 0
+    var index = 0
+    while index < body.count {
+        let byte = body[index]
+        if byte >= 0x30 && byte <= 0x39 {
+            digitsInARow += 1
+            if digitsInARow >= 300 { return true }
+        } else {
+            digitsInARow = 0
+        }
+        if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            var next = index + 1
+            if next < body.count, body[next] == UInt8(ascii: "+") || body[next] == UInt8(ascii: "-") { next += 1 }
+            var exponentDigits = 0
+            while next + exponentDigits < body.count, (0x30...0x39).contains(body[next + exponentDigits]) {
+                exponentDigits += 1
+            }
+            if exponentDigits >= 3 { return true }
+        }
+        index += 1
+    }
+    return false
 }
