@@ -9,7 +9,7 @@
 # the same functions the corpus regression test (Tests/FuzzCorpusTests) replays in `swift test`. An input fails
 # when it crashes, hangs, runs out of memory, or breaks an invariant the harness checks.
 #
-# Usage: scripts/fuzz.sh [MODE] [--time SECONDS] [--jobs N] [TARGET...]     (default: all three targets)
+# Usage: scripts/fuzz.sh [MODE] [--time SECONDS] [TARGET...]     (default: all three targets)
 #
 #   run       (default) build, fuzz each target for --time seconds (default 300), one target after the other,
 #             starting from fuzz/corpus/TARGET, then merge the new inputs that reach new code into the corpus
@@ -84,7 +84,7 @@ build() {
   done
 }
 
-# libFuzzer flags every run shares. -close_fd_mask=1 keeps the harness' stdout out of the log.
+# libFuzzer flags every run shares.
 common_flags() {
   echo -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len="$(max_len "$1")" \
     -dict="fuzz/dict/$1.dict" -print_final_stats=1 ${FUZZ_FLAGS:-}

@@ -54,6 +54,9 @@ func corpusFiles(_ target: FuzzTarget) throws -> [URL] {
         #expect(!acceptedOutcomeProblems([negative], limits: IngestLimits()).isEmpty)
         let serverError = IngestRejection(status: 500, reason: "malformed", detail: "x")
         #expect(!rejectionProblems(serverError, allowed: ["malformed"]).isEmpty)
+        #expect(!strictnessProblems(Array("[{}, 01]".utf8), format: .jsonArray, count: 2).isEmpty)
+        #expect(!strictnessProblems(Array("{}\n{}".utf8), format: .ndjson, count: 1).isEmpty)
+        #expect(strictnessProblems(Array("{}\n \r\n{\"a\":[1e9999]}".utf8), format: .ndjson, count: 2).isEmpty)
     }
 
     @Test func responseSplitsIntoHeadersAndBody() {
