@@ -227,8 +227,8 @@ func badFileReportsEveryExpectedError(_ bad: BadFile) throws {
     #expect(found.first?.message == "window (30s) must not be shorter than aggregation_interval (1m)")
 }
 
-/// Found by fuzzing: a duration past Int.max seconds crashed the window check's message (and GET /config), and one
-/// of hundreds of digits was accepted as an infinite interval.
+/// Found by the config fuzz target (seed inputs): a duration past Int.max seconds crashed the window check's message
+/// (and GET /config), and one of hundreds of digits was accepted as an infinite interval.
 @Test func overlongDurationsAreLocatedErrors() {
     let found = errors(
         ofYAML: "global:\n  aggregation_interval: 10000000000000000000s\nproviders:\n"
@@ -240,7 +240,8 @@ func badFileReportsEveryExpectedError(_ bad: BadFile) throws {
     #expect(found.last?.message == #"must be at most 100y, got "101y""#)
 }
 
-/// Found by fuzzing: nested aliases ("billion laughs") used as a mapping key made composing hash 9^8 nodes.
+/// Found by the config fuzz target (a timeout on a hand-written input): nested aliases ("billion laughs") used as a
+/// mapping key made composing hash 9^8 nodes.
 @Test func aliasBombsAreRefusedQuickly() {
     var lines = ["x-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     for level in 1...8 {
@@ -261,8 +262,8 @@ func badFileReportsEveryExpectedError(_ bad: BadFile) throws {
     #expect(throws: Never.self) { try parseConfiguration(yaml: big + uses, filename: "big.yml") }
 }
 
-/// Found by fuzzing: a key holding a line break went into the field path as it was, so its error printed as two
-/// lines of `--config.check` output.
+/// Found by fuzzing: a key holding a line break went into the field path as it was, so its error printed as two lines
+/// of `--config.check` output.
 @Test func keysWithLineBreaksKeepEachErrorOnOneLine() {
     let found = errors(ofYAML: "providers:\n  - {name: a, kind: openai, \"kin\\nGEMINI_API_KEY\": x, \"\\x85\\u2028\": y}\n")
     #expect(found.map(\.field) == [#"providers[0]."kin\nGEMINI_API_KEY""#, #"providers[0]."\u0085\u2028""#])

@@ -40,8 +40,8 @@ private let canary = "sk-canary-5f4e3d2c1b"
     }
 }
 
-/// Found by fuzzing: names holding control characters (written as YAML escapes) were rendered with Swift's
-/// `\u{1}` escapes, which YAML refuses, so GET /config did not parse back.
+/// Found by the config fuzz target (a seed input): names holding control characters (written as YAML escapes) were
+/// rendered with Swift's `\u{1}` escapes, which YAML refuses, so GET /config did not parse back.
 @Test func namesWithControlCharactersParseBack() throws {
     let yaml = #"""
         providers:
