@@ -85,6 +85,9 @@ let package = Package(
         ),
         // Passive outcomes pushed by a gateway: a strict, allocation-light decoder and the batch caps.
         .target(name: "OutcomeIngest", dependencies: ["HealthCore"]),
+        // One function per fuzzed entry point (config parser, outcome decoder, rate-limit headers) checking its
+        // invariants: shared by the libFuzzer binaries of scripts/fuzz.sh and the corpus regression test.
+        .target(name: "FuzzHarness", dependencies: ["ExporterConfig", "OutcomeIngest", "HealthCore"]),
         // Release-build throughput check for the outcome decoder.
         .executableTarget(name: "ingest-bench", dependencies: ["OutcomeIngest", "HealthCore"]),
         // Release-build timing of aggregation cycles (roll-up and rendering) at 10k..1M results.
@@ -131,6 +134,7 @@ let package = Package(
             name: "HistoryStoreTests",
             dependencies: ["HistoryStore", "HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness", "ExporterConfig", "OutcomeIngest", "HealthCore"]),
         .testTarget(
             name: "ExporterTests",
             dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "OutcomeIngest", "ProviderSimulator"]

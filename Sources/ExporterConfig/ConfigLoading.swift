@@ -4,6 +4,13 @@ import Yams
 
 /// Parses a YAML configuration, reporting every problem at once, each with file, line, column and field.
 public func parseConfiguration(yaml: String, filename: String) throws(ConfigErrors) -> ExporterConfiguration {
+    if let mark = aliasExpansionMark(yaml) {
+        throw ConfigErrors([
+            ConfigError(
+                file: filename, line: mark.line, column: mark.column, field: "",
+                message: "aliases expand the configuration to more than \(maxExpandedNodes) nodes")
+        ])
+    }
     let root: Node?
     do {
         root = try Yams.compose(yaml: yaml)

@@ -73,7 +73,9 @@ struct NodeReader {
         }
         let key = scalar.string
         // A key pasted where a field name belongs must not reach the message through the path either.
-        let shownKey = looksLikeSecret(key) ? "<redacted>" : key
+        // A key holding a line break or a control character is quoted, so every error stays one line.
+        let shownKey =
+            looksLikeSecret(key) ? "<redacted>" : (key.unicodeScalars.contains(where: needsYAMLEscape) ? quoted(key) : key)
         let fieldPath = path.isEmpty ? shownKey : "\(path).\(shownKey)"
         if let allowed, !allowed.contains(key) {
             report(keyNode, fieldPath, "unknown field \(displayValue(key))\(suggestionSuffix(for: key, in: allowed))")
@@ -194,7 +196,7 @@ struct NodeReader {
         return value
     }
 
-    /// A duration such as `30s` or `1m30s`, in seconds; zero only when `allowZero`.
+    /// A duration such as `30s` or `1m30s`, in seconds, at most `maxDurationSeconds`; zero only when `allowZero`.
     mutating func duration(_ entry: Entry, allowZero: Bool = false) -> Double? {
         guard case .scalar(let scalar) = entry.value, let seconds = parseDuration(scalar.string) else {
             report(entry.value, entry.path, "expected a duration such as 30s or 1m30s, got \(describe(entry.value))")
@@ -202,6 +204,10 @@ struct NodeReader {
         }
         guard seconds > 0 || (allowZero && seconds == 0) else {
             report(entry.value, entry.path, "must be greater than 0")
+            return nil
+        }
+        guard seconds <= maxDurationSeconds else {
+            report(entry.value, entry.path, "must be at most 100y, got \(describe(entry.value))")
             return nil
         }
         return seconds
@@ -215,6 +221,10 @@ struct NodeReader {
         return scalar.string
     }
 }
+
+/// The longest duration a configuration may set: 100 years. Timers, `Duration` and the rendering of
+/// `GET /config` all need a bounded number of seconds.
+let maxDurationSeconds = 100 * 31_536_000.0
 
 /// Line and column of a node, for ordering.
 func position(_ node: Node) -> (Int, Int) {

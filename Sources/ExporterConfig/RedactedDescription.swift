@@ -72,9 +72,12 @@ private func providerLines(_ provider: ProviderSettings) -> [String] {
     return lines
 }
 
-/// A duration that parses back to the same value: `1m30s` for whole seconds, else milliseconds.
+/// A duration that parses back to exactly the same value: `1m30s` for whole seconds, `1500ms` for whole
+/// milliseconds, else plain seconds with as many digits as that takes (`0.00015`).
 func renderDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite, abs(seconds) < 1e15 else { return "\(seconds)" }
+    if seconds == seconds.rounded() { return formatDuration(seconds) }
     let milliseconds = (seconds * 1000).rounded()
-    if milliseconds.truncatingRemainder(dividingBy: 1000) == 0 || seconds > 1e9 { return formatDuration(seconds) }
-    return "\(Int(milliseconds))ms"
+    if milliseconds / 1000 == seconds { return "\(Int(milliseconds))ms" }
+    return "\(seconds)"
 }

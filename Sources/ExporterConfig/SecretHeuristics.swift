@@ -28,7 +28,9 @@ func displayValue(_ text: String) -> String {
     return quoted(shown)
 }
 
-/// Double-quoted with backslash escapes, so quotes, newlines and control characters stay readable.
+/// A YAML double-quoted string, so quotes, newlines and control characters stay readable in messages, and
+/// `GET /config` parses back to the same text: every character YAML does not allow as it is, or reads as a line
+/// break (C0 and C1 controls, DEL, NEL, U+2028/U+2029, U+FEFF, U+FFFE/U+FFFF), becomes a `\uXXXX` escape.
 func quoted(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
@@ -39,12 +41,21 @@ func quoted(_ text: String) -> String {
         case "\r": out += "\\r"
         case "\t": out += "\\t"
         default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
+            if needsYAMLEscape(scalar) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             } else {
                 out.unicodeScalars.append(scalar)
             }
         }
     }
     return out + "\""
+}
+
+/// Whether YAML (as libyaml reads it) refuses a character in a document, or takes it for a line break.
+func needsYAMLEscape(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF: true
+    default: false
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
 /// Parses Prometheus-style durations: "500ms", "30s", "5m", "1h", "1m30s", "2d". Plain numbers are seconds.
+/// Nil for anything else, and for a duration too long to be a finite number of seconds.
 public func parseDuration(_ text: String) -> Double? {
     let s = text.trimmingCharacters(in: .whitespaces)
     guard !s.isEmpty else { return nil }
@@ -19,11 +20,14 @@ public func parseDuration(_ text: String) -> Double? {
         total += value * unit.1
         rest = rest.dropFirst(unit.0.count)
     }
-    return total
+    // Hundreds of digits overflow to infinity, which no timer can wait for.
+    return total.isFinite ? total : nil
 }
 
 /// Formats seconds the way Prometheus would write them: "30s", "1m30s", "500ms".
+/// Beyond a whole number of seconds an `Int` holds (or not finite), the number of seconds as Swift prints it.
 public func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite, abs(seconds) < 9e18 else { return "\(seconds)s" }
     if seconds < 1 && seconds > 0 { return "\(Int((seconds * 1000).rounded()))ms" }
     var remaining = Int(seconds.rounded())
     if remaining == 0 { return "0s" }

@@ -227,6 +227,51 @@ func badFileReportsEveryExpectedError(_ bad: BadFile) throws {
     #expect(found.first?.message == "window (30s) must not be shorter than aggregation_interval (1m)")
 }
 
+/// Found by the config fuzz target (seed inputs): a duration past Int.max seconds crashed the window check's message
+/// (and GET /config), and one of hundreds of digits was accepted as an infinite interval.
+@Test func overlongDurationsAreLocatedErrors() {
+    let found = errors(
+        ofYAML: "global:\n  aggregation_interval: 10000000000000000000s\nproviders:\n"
+            + "  - {name: a, kind: openai, interval: \(String(repeating: "9", count: 400))s, timeout: 101y}\n")
+    #expect(found.map(\.field) == ["global.aggregation_interval", "providers[0].interval", "providers[0].timeout"])
+    #expect(found.map(\.line) == [2, 4, 4])
+    #expect(found.first?.message == #"must be at most 100y, got "10000000000000000000s""#)
+    #expect(found.dropFirst().first?.message.hasPrefix("expected a duration such as 30s or 1m30s") == true)
+    #expect(found.last?.message == #"must be at most 100y, got "101y""#)
+}
+
+/// Found by the config fuzz target (a timeout on a hand-written input): nested aliases ("billion laughs") used as a
+/// mapping key made composing hash 9^8 nodes.
+@Test func aliasBombsAreRefusedQuickly() {
+    var lines = ["x-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in 1...8 {
+        lines.append("x-\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ") + "]")
+    }
+    let clock = ContinuousClock()
+    for tail in ["global: {? *a8 : 1}", "providers: *a8", "x-k: {*a8 : 1}"] {
+        var found: [ConfigError] = []
+        let elapsed = clock.measure { found = errors(ofYAML: (lines + [tail]).joined(separator: "\n") + "\n") }
+        #expect(found.map(\.message) == ["aliases expand the configuration to more than 100000 nodes"], "\(tail)")
+        // The second *a4 of line 6 passes the limit: twice the 66,430 nodes of a4.
+        #expect(found.first?.line == 6 && found.first?.column == 16, "\(found)")
+        #expect(elapsed < .seconds(2), "\(tail): \(elapsed)")
+    }
+    // Below the limit, aliases are fine: 1,000 nodes used 50 times.
+    let big = "x-a: &a [" + Array(repeating: "lol", count: 1_000).joined(separator: ",") + "]\n"
+    let uses = "x-b: [" + Array(repeating: "*a", count: 50).joined(separator: ", ") + "]\n"
+    #expect(throws: Never.self) { try parseConfiguration(yaml: big + uses, filename: "big.yml") }
+}
+
+/// Found by fuzzing: a key holding a line break went into the field path as it was, so its error printed as two lines
+/// of `--config.check` output.
+@Test func keysWithLineBreaksKeepEachErrorOnOneLine() {
+    let found = errors(ofYAML: "providers:\n  - {name: a, kind: openai, \"kin\\nGEMINI_API_KEY\": x, \"\\x85\\u2028\": y}\n")
+    #expect(found.map(\.field) == [#"providers[0]."kin\nGEMINI_API_KEY""#, #"providers[0]."\u0085\u2028""#])
+    for error in found {
+        #expect(!error.description.unicodeScalars.contains { $0 == "\n" || $0 == "\r" || needsYAMLEscape($0) })
+    }
+}
+
 @Test func allThreeKeySourcesAreReportedOnce() {
     let found = errors(
         ofYAML: "providers:\n  - {name: a, kind: openai, api_key_env: A, api_key_file: /f, api_key: inline}\n")

@@ -68,7 +68,8 @@ func baseURLChecks(_ url: String, _ problem: String?) {
 
 @Test func quotingEscapesControlCharactersAndQuotes() {
     #expect(quoted(#"a "b" \c"#) == #""a \"b\" \\c""#)
-    #expect(quoted("x\ny\t\u{1}") == #""x\ny\t\u{1}""#)
+    #expect(quoted("x\ny\t\u{1}") == #""x\ny\t\u0001""#)
+    #expect(quoted("\u{7F}\u{85}\u{2028}\u{FEFF}") == #""\u007F\u0085\u2028\uFEFF""#)
     #expect(quoted("ünï ✓") == "\"ünï ✓\"")
 }
 
@@ -79,4 +80,14 @@ func baseURLChecks(_ url: String, _ problem: String?) {
     }
     #expect(renderDuration(90) == "1m30s")
     #expect(renderDuration(1.5) == "1500ms")
+}
+
+/// Found by fuzzing: `p95_latency: .1500ms` rendered as `0ms` in GET /config, which no longer parsed ("must be greater
+/// than 0"); fractions of a second past 1e9 s were rounded away.
+@Test func durationsFinerThanAMillisecondParseBackExactly() {
+    for seconds in [0.00015, 1e-9, 0.000_001, 1.0005, 59.9999, 1e9 + 0.5, 2e9 + 0.25, 0.1 + 0.2] {
+        let text = renderDuration(seconds)
+        #expect(parseDuration(text) == seconds, "\(seconds) -> \(text)")
+    }
+    #expect(renderDuration(0.00015) == "0.00015")
 }

@@ -40,6 +40,19 @@ private let canary = "sk-canary-5f4e3d2c1b"
     }
 }
 
+/// Found by the config fuzz target (a seed input): names holding control characters (written as YAML escapes) were
+/// rendered with Swift's `\u{1}` escapes, which YAML refuses, so GET /config did not parse back.
+@Test func namesWithControlCharactersParseBack() throws {
+    let yaml = #"""
+        providers:
+          - {name: "a\x01b", kind: openrouter, models: ["m\x7f", "n\x85", "o\u2028p", "q\uFEFF", "r\x9f", "s\\t\"u"]}
+        """#
+    let config = try parseConfiguration(yaml: yaml, filename: "names.yml")
+    #expect(config.providers.first?.name == "a\u{1}b")
+    let reparsed = try parseConfiguration(yaml: redactedDescription(config), filename: "effective.yml")
+    #expect(reparsed == config)
+}
+
 @Test func descriptionOfEmptyConfigurationIsValidYAML() throws {
     let text = redactedDescription(ExporterConfiguration())
     #expect(text.contains("providers: []"))

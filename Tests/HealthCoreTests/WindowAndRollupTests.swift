@@ -305,6 +305,20 @@ func result(
         #expect(formatDuration(90) == "1m30s")
         #expect(formatDuration(0.25) == "250ms")
     }
+
+    /// Found by the config fuzz target (a seed input): 400 digits overflowed to an infinite duration.
+    @Test func durationTooLongForADoubleIsRefused() {
+        #expect(parseDuration(String(repeating: "9", count: 400) + "s") == nil)
+        #expect(parseDuration("1" + String(repeating: "0", count: 306) + "y") == nil)
+        #expect(parseDuration("1" + String(repeating: "0", count: 300) + "s") == 1e300)
+    }
+
+    /// Found by the config fuzz target (a seed input): seconds past Int.max trapped in the conversion to Int.
+    @Test func formattingHugeDurationsDoesNotTrap() {
+        #expect(formatDuration(1e19) == "1e+19s")
+        #expect(formatDuration(.infinity) == "infs")
+        #expect(formatDuration(9e15) == "2500000000000h")
+    }
 }
 
 @Suite struct ShardTests {
