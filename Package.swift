@@ -111,10 +111,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore"]),
-        .testTarget(name: "ExpositionTests", dependencies: ["Exposition"]),
+        // Helpers the test targets share (a seeded random generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore", "TestSupport"]),
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
-        .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore"]),
+        .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
         .testTarget(
             name: "ExporterConfigTests",
             dependencies: ["ExporterConfig"],

@@ -35,7 +35,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let headTimeout: TimeAmount
     private let bodyTimeout: TimeAmount
     private var phase = Phase.awaitingHead(bytesSeen: false)
+    /// When the current phase must be over; nil while a request is handled or the connection is idle.
+    private var deadline: NIODeadline?
+    /// One timer per connection, armed at `timerFiresAt` (never later than `deadline`). A phase that ends
+    /// before it only clears `deadline`, and a later deadline does not move it: when it fires early it re-arms
+    /// for what is left. So requests that follow each other schedule nothing.
     private var timer: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline?
+    private var lingerTimer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
 
     init(headTimeout: TimeAmount, bodyTimeout: TimeAmount) {
@@ -49,17 +56,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelTimer()
+        stopTimers()
         self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if timer == nil, case .awaitingHead = phase { startTimer(headTimeout, context: context) }
+        if deadline == nil, case .awaitingHead = phase { startTimer(headTimeout, context: context) }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelTimer()
+        stopTimers()
         context.fireChannelInactive()
     }
 
@@ -110,7 +117,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         phase = .closing(dropped: 0)
         let channel = context.channel
         cancelTimer()
-        timer = context.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
+        lingerTimer = context.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
         let promise = context.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
         context.close(mode: .output, promise: promise)
@@ -124,19 +131,46 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Deadlines
 
     private func startTimer(_ delay: TimeAmount, context: ChannelHandlerContext) {
-        cancelTimer()
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: delay) { loopBound.value.deadlinePassed() }
+        let due = NIODeadline.now() + delay
+        deadline = due
+        if let firesAt = timerFiresAt, firesAt <= due { return }
+        arm(at: due, context: context)
     }
 
+    private func arm(at due: NIODeadline, context: ChannelHandlerContext) {
+        timer?.cancel()
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timerFiresAt = due
+        timer = context.eventLoop.scheduleTask(deadline: due) { loopBound.value.timerFired() }
+    }
+
+    /// The phase ended in time; the armed timer, when it fires, finds no deadline.
     private func cancelTimer() {
+        deadline = nil
+    }
+
+    private func stopTimers() {
+        deadline = nil
         timer?.cancel()
         timer = nil
+        timerFiresAt = nil
+        lingerTimer?.cancel()
+        lingerTimer = nil
     }
 
-    private func deadlinePassed() {
+    private func timerFired() {
         timer = nil
-        guard let context else { return }
+        timerFiresAt = nil
+        guard let due = deadline, let context else { return }
+        if NIODeadline.now() < due {
+            arm(at: due, context: context)
+            return
+        }
+        deadline = nil
+        deadlinePassed(context: context)
+    }
+
+    private func deadlinePassed(context: ChannelHandlerContext) {
         switch phase {
         case .awaitingHead(bytesSeen: false):
             // Nothing was said: nothing to answer.

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Exposition
 
@@ -91,7 +92,7 @@ import Testing
         let expected = ExpositionEncoder.encode(families, format: .openMetrics)
         let typeLines = String(decoding: expected, as: UTF8.self).split(separator: "\n").filter { $0.hasPrefix("# TYPE") }
         #expect(typeLines == ["# TYPE a_requests counter", "# TYPE aa_gauge gauge", "# TYPE b_gauge gauge", "# TYPE c_seconds histogram"])
-        var generator = SplitMix(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         for _ in 0..<20 {
             #expect(ExpositionEncoder.encode(families.shuffled(using: &generator), format: .openMetrics) == expected)
         }
@@ -127,18 +128,6 @@ import Testing
     }
 }
 
-/// Deterministic generator so a failing shuffle can be reproduced.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct BufferGrowthTests {
     let families = [

@@ -1,4 +1,5 @@
 import HealthCore
+import TestSupport
 import Testing
 
 /// The selection must give exactly what sorting gives, for every shape of input.
@@ -21,7 +22,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3, 16, 17, 33, 100, 1_000, 10_001])
     func randomInputsOfEverySize(count: Int) {
-        var generator = SplitMix64(seed: UInt64(count))
+        var generator = SeededGenerator(seed: UInt64(count))
         for _ in 0..<20 {
             expectSameAsSorting((0..<count).map { _ in Double(generator.next() % 10_000) / 1_000 })
         }
@@ -44,15 +45,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator, so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import HealthCore
+import TestSupport
 import Testing
 
 @testable import OutcomeIngest
@@ -165,7 +166,7 @@ import Testing
     }
 
     @Test func fastNumberPathAgreesWithTheStandardLibrary() throws {
-        var generator = SeededGenerator(state: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<5_000 {
             let digits = String(UInt64.random(in: 0...999_999_999_999_999, using: &generator))
             let point = Int.random(in: 0...digits.count, using: &generator)

@@ -1,4 +1,5 @@
 import HealthCore
+import TestSupport
 import Testing
 
 @testable import OutcomeIngest
@@ -49,7 +50,7 @@ import Testing
     }
 
     @Test func mutatedBodiesNeverCrash() {
-        var generator = SeededGenerator(state: 20_250_615)
+        var generator = SeededGenerator(seed: 20_250_615)
         var accepted = 0
         for round in 0..<3_000 {
             let seed = Array(Self.seeds[round % Self.seeds.count].utf8)
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrash() {
-        var generator = SeededGenerator(state: 42)
+        var generator = SeededGenerator(seed: 42)
         for _ in 0..<2_000 {
             let count = Int.random(in: 0...200, using: &generator)
             let body = (0..<count).map { _ in

@@ -117,17 +117,9 @@ private final class FaultHandler: ChannelInboundHandler {
             for (name, value) in headers { text += "\(name): \(value)\r\n" }
             write(context, text + "\r\n" + body)
         case .hugeBody(let bytes):
-            answered = true
-            write(context, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(bytes)\r\n\r\n")
-            remaining = bytes
-            streaming = true
-            pump(context: context)
+            stream(context: context, framing: "Content-Length: \(bytes)", bytes: bytes)
         case .endlessChunks:
-            answered = true
-            write(context, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-            remaining = nil
-            streaming = true
-            pump(context: context)
+            stream(context: context, framing: "Transfer-Encoding: chunked", bytes: nil)
         case .garbage:
             answered = true
             write(context, "SSH-2.0-OpenSSH_9.2\r\n\u{0}\u{1}\u{2}garbage garbage\r\n\r\n")
@@ -141,6 +133,15 @@ private final class FaultHandler: ChannelInboundHandler {
             }
             write(context, "HTTP/1.1 302 Found\r\nLocation: \(next)\r\nContent-Length: 0\r\n\r\n")
         }
+    }
+
+    /// A 200 head with `framing`, then body bytes as fast as the client reads (`bytes` nil: forever).
+    private func stream(context: ChannelHandlerContext, framing: String, bytes: Int?) {
+        answered = true
+        write(context, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\(framing)\r\n\r\n")
+        remaining = bytes
+        streaming = true
+        pump(context: context)
     }
 
     private func pump(context: ChannelHandlerContext) {

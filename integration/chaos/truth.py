@@ -201,18 +201,14 @@ def run(binary, mode_name, duration=None):
               f"{fake_p50 * 1000:.2f} ms, max {service[-1] * 1000:.2f} ms" if service else "")
         report.check("window filled, samples taken", len(api_errors) > 10 and len(gauge_errors) > 3,
                      f"{len(api_errors)} API and {len(gauge_errors)} /metrics samples", "> 10 and > 3")
-        if api_errors:
-            lo, hi = min(api_errors), max(api_errors)
-            mean = sum(api_errors) / len(api_errors)
-            report.check("API error_rate, every sample", abs(lo - INJECTED_ERROR_RATE) <= ERROR_TOLERANCE + 1e-9
-                         and abs(hi - INJECTED_ERROR_RATE) <= ERROR_TOLERANCE + 1e-9,
-                         f"min {lo:.2%} mean {mean:.2%} max {hi:.2%}", f"{INJECTED_ERROR_RATE:.0%} ± 3 points")
-        if gauge_errors:
-            lo, hi = min(gauge_errors), max(gauge_errors)
-            mean = sum(gauge_errors) / len(gauge_errors)
-            report.check("provider_error_rate gauge, every sample", abs(lo - INJECTED_ERROR_RATE) <= ERROR_TOLERANCE + 1e-9
-                         and abs(hi - INJECTED_ERROR_RATE) <= ERROR_TOLERANCE + 1e-9,
-                         f"min {lo:.2%} mean {mean:.2%} max {hi:.2%}", f"{INJECTED_ERROR_RATE:.0%} ± 3 points")
+        for what, samples in [("API error_rate, every sample", api_errors),
+                              ("provider_error_rate gauge, every sample", gauge_errors)]:
+            if samples:
+                lo, hi = min(samples), max(samples)
+                mean = sum(samples) / len(samples)
+                report.check(what, abs(lo - INJECTED_ERROR_RATE) <= ERROR_TOLERANCE + 1e-9
+                             and abs(hi - INJECTED_ERROR_RATE) <= ERROR_TOLERANCE + 1e-9,
+                             f"min {lo:.2%} mean {mean:.2%} max {hi:.2%}", f"{INJECTED_ERROR_RATE:.0%} ± 3 points")
         if results:
             report.check("http_5xx failures / results (counters)", abs(http5xx / results - INJECTED_5XX) <= ERROR_TOLERANCE,
                          f"{int(http5xx)}/{int(results)} = {http5xx / results:.2%} (served {served.get(500, 0)}/{served_total})",
