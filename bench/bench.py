@@ -328,7 +328,9 @@ def ingest(args, table, workdir):
     log("ingest")
     providers, models = 20, 10
     behaviours = ["healthy", "slow", "flaky", "ratelimited", "unauthorized", "down"]
-    names = [(f"demo-{behaviours[i % 6]}-{i // 6 + 1}", behaviours[i % 6]) for i in range(providers)]
+    # The demo fleet's names: "demo-healthy" … "demo-down", then "demo-healthy-2", … for the repeats.
+    names = [(f"demo-{behaviours[i % 6]}" + (f"-{i // 6 + 1}" if i >= 6 else ""), behaviours[i % 6])
+             for i in range(providers)]
     lines = []
     for i in range(1000):
         provider, behaviour = names[i % providers]
