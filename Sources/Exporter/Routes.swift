@@ -6,7 +6,8 @@ import NIOHTTP1
 public enum ExporterRoutes {
     public static func router(holder: SnapshotHolder) -> Router {
         var router = Router()
-        router.add(.GET, "/metrics", .immediate { request in metrics(request, holder: holder) })
+        let negotiation = NegotiationCache()
+        router.add(.GET, "/metrics", .immediate { request in metrics(request, holder: holder, negotiation: negotiation) })
         router.add(.GET, "/-/healthy", .immediate { _ in HTTPResponse(contentType: "text/plain; charset=utf-8", body: "OK\n") })
         router.add(
             .GET, "/-/ready",
@@ -19,9 +20,9 @@ public enum ExporterRoutes {
     }
 
     /// Serves the pre-rendered snapshot: negotiation, then a shared, complete response. Nothing is computed here.
-    static func metrics(_ request: HTTPRequest, holder: SnapshotHolder) -> HTTPResponse {
-        holder.metricsResponse(
-            format: negotiateFormat(accept: request.headers.first(name: "accept")),
-            gzip: acceptsGzip(request.headers.first(name: "accept-encoding")))
+    static func metrics(_ request: HTTPRequest, holder: SnapshotHolder, negotiation: NegotiationCache) -> HTTPResponse {
+        let answer = negotiation.answer(
+            accept: request.headers.first(name: "accept"), acceptEncoding: request.headers.first(name: "accept-encoding"))
+        return holder.metricsResponse(format: answer.format, gzip: answer.gzip)
     }
 }

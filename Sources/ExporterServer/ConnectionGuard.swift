@@ -123,6 +123,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.close(mode: .output, promise: promise)
     }
 
+    /// Between a complete request and the end of its response.
+    var isHandlingRequest: Bool {
+        if case .handling = phase { return true }
+        return false
+    }
+
     private var isClosing: Bool {
         if case .closing = phase { return true }
         return false

@@ -6,17 +6,15 @@ import NIOHTTP1
 /// 431 for a request head over the limits (bytes of request line and headers, number of header fields), 400 for
 /// anything malformed.
 /// The client's bytes are never echoed back.
-final class HTTPProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class HTTPProtocolErrorHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let maxHeadBytes: Int
     private let maxHeaderFields: Int
     private let connection: ConnectionGuard
     private let logger: Logger
-    private var responseInProgress = false
     private var failed = false
 
     init(maxHeadBytes: Int, maxHeaderFields: Int, connection: ConnectionGuard, logger: Logger) {
@@ -39,7 +37,10 @@ final class HTTPProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHand
         guard !failed else { return }
         failed = true
         logger.debug("unreadable request", metadata: ["error": "\(parserError)"])
-        guard !responseInProgress else {
+        // A request is being answered (an answer of an async route may still come): a 400 now would land in
+        // the middle of it, so the connection just closes. The connection guard knows; watching every
+        // outbound part here cost a dynamic cast per part of every response.
+        guard !connection.isHandlingRequest else {
             context.close(promise: nil)
             return
         }
@@ -72,14 +73,5 @@ final class HTTPProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHand
         default:
             return .jsonError(.badRequest, error: "bad request", detail: "malformed request")
         }
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head: responseInProgress = true  // the server never sends 1xx responses
-        case .end: responseInProgress = false
-        case .body: break
-        }
-        context.write(data, promise: promise)
     }
 }

@@ -67,3 +67,31 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(1), "100 negotiations of a 150 KB header")
     }
 }
+
+@Suite struct NegotiationCacheTests {
+    static let accepts: [String?] = [
+        nil, "", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+        "text/plain", "application/openmetrics-text; version=0.0.1", "*/*", "garbage;;;q=x",
+    ]
+    static let encodings: [String?] = [nil, "", "gzip", "gzip, deflate, br", "identity", "gzip;q=0", "*", "x-gzip;q=0.5"]
+
+    @Test func answersExactlyAsNegotiatingEachTime() {
+        let cache = NegotiationCache(capacity: 4)
+        // Twice over every pair: the second pass answers from the cache where the pair is still in it.
+        for _ in 0..<2 {
+            for accept in Self.accepts {
+                for encoding in Self.encodings {
+                    let answer = cache.answer(accept: accept, acceptEncoding: encoding)
+                    #expect(answer.format == negotiateFormat(accept: accept), "\(String(describing: accept))")
+                    #expect(answer.gzip == acceptsGzip(encoding), "\(String(describing: encoding))")
+                }
+            }
+        }
+    }
+
+    @Test func longHeadersAreNegotiatedButNotKept() {
+        let cache = NegotiationCache()
+        let long = String(repeating: "text/plain;q=0.1,", count: 200) + "application/openmetrics-text;version=1.0.0"
+        #expect(cache.answer(accept: long, acceptEncoding: "gzip") == .init(format: negotiateFormat(accept: long), gzip: true))
+    }
+}
