@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
@@ -11,14 +11,16 @@ import Synchronization
 /// machine it would compete with the event loops that serve /metrics. Run here, at nice +10, it only
 /// takes the CPU the scrapes leave, so a scrape that arrives during a cycle is not delayed by it.
 final class BackgroundThread: Sendable {
-    private struct Queue: ~Copyable {
+    private struct Queue {
         var jobs: [@Sendable () -> Void] = []
         var stopped = false
     }
 
     /// What the thread and its callers share; the thread holds this, not the object, so deinit can stop it.
     private final class Shared: Sendable {
-        let queue = Mutex(Queue())
+        // A pthread mutex (not Synchronization's futex Mutex): ThreadSanitizer sees it, so the hand-off
+        // between callers and the thread is checked rather than reported.
+        let queue = NIOLockedValueBox(Queue())
         let wake = DispatchSemaphore(value: 0)
     }
 
@@ -36,7 +38,7 @@ final class BackgroundThread: Sendable {
             #endif
             while true {
                 shared.wake.wait()
-                let job = shared.queue.withLock { queue -> (@Sendable () -> Void)? in
+                let job = shared.queue.withLockedValue { queue -> (@Sendable () -> Void)? in
                     queue.jobs.isEmpty ? nil : queue.jobs.removeFirst()
                 }
                 guard let job else { return }  // woken with no job: stopped
@@ -52,7 +54,7 @@ final class BackgroundThread: Sendable {
     /// Runs `work` on the thread and returns its result.
     func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            let accepted = shared.queue.withLock { queue -> Bool in
+            let accepted = shared.queue.withLockedValue { queue -> Bool in
                 guard !queue.stopped else { return false }
                 queue.jobs.append { continuation.resume(returning: work()) }
                 return true
@@ -67,7 +69,7 @@ final class BackgroundThread: Sendable {
 
     /// Lets the thread finish its queued jobs and exit.
     func stop() {
-        let first = shared.queue.withLock { queue -> Bool in
+        let first = shared.queue.withLockedValue { queue -> Bool in
             defer { queue.stopped = true }
             return !queue.stopped
         }
