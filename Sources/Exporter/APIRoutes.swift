@@ -83,7 +83,7 @@ public struct ExporterAPI: Sendable {
         return result.rollups.filter { name == nil || $0.provider == name }.map {
             providerView(
                 $0, tracker: store.tracker(of: $0.provider), uptime24h: uptime($0.provider, hours: 24, now: now),
-                uptime7d: uptime($0.provider, hours: 24 * 7, now: now), withModels: withModels)
+                uptime7d: uptime($0.provider, hours: 24 * 7, now: now), withModels: withModels, now: now)
         }
     }
 

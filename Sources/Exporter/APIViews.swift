@@ -20,7 +20,13 @@ struct ProviderView: Encodable {
     var modelsAvailable: Int
     var modelsTotal: Int
     var resultsInWindow: Int
+    /// What the status rules found this cycle (`provider_condition`).
+    var conditions: [String]
     var lastCheck: String?
+    /// The newest result: how old what the status stands on is.
+    var lastResult: String?
+    var nextProbe: String?
+    var retryAfterUntil: String?
     var lastError: String?
     var models: [ModelView]?
 
@@ -39,7 +45,11 @@ struct ProviderView: Encodable {
         case modelsAvailable = "models_available"
         case modelsTotal = "models_total"
         case resultsInWindow = "results_in_window"
+        case conditions
         case lastCheck = "last_check"
+        case lastResult = "last_result"
+        case nextProbe = "next_probe"
+        case retryAfterUntil = "retry_after_until"
         case lastError = "last_error"
     }
 }
@@ -58,6 +68,8 @@ struct ModelView: Encodable {
     var p95LatencySeconds: Double?
     var lastResult: String?
     var lastFailure: String?
+    var failuresInARow: Int
+    var outageAfter: Int
 
     enum CodingKeys: String, CodingKey {
         case name, available, results
@@ -66,6 +78,8 @@ struct ModelView: Encodable {
         case p95LatencySeconds = "p95_latency_seconds"
         case lastResult = "last_result"
         case lastFailure = "last_failure"
+        case failuresInARow = "failures_in_a_row"
+        case outageAfter = "outage_after_failures"
     }
 }
 
@@ -128,7 +142,8 @@ func finite(_ value: Double?) -> Double? {
 }
 
 func providerView(
-    _ rollup: ProviderRollup, tracker: ProviderTracker?, uptime24h: Double?, uptime7d: Double?, withModels: Bool
+    _ rollup: ProviderRollup, tracker: ProviderTracker?, uptime24h: Double?, uptime7d: Double?, withModels: Bool,
+    now: Double
 ) -> ProviderView {
     let limits = rollup.rateLimit
     let rateLimit: RateLimitView? =
@@ -144,13 +159,18 @@ func providerView(
         uptime7dPercent: uptime7d.map { $0 * 100 }, rateLimitRemainingPercent: rateLimit,
         consecutiveFailures: rollup.consecutiveFailures, circuitBreaker: rollup.breakerState.rawValue,
         modelsAvailable: rollup.modelsAvailable, modelsTotal: rollup.modelsTotal, resultsInWindow: rollup.results,
-        lastCheck: tracker?.lastProbeTimestamp.map(rfc3339), lastError: tracker?.lastError,
+        conditions: StatusCondition.allCases.filter(rollup.conditions.contains).map(\.rawValue),
+        lastCheck: tracker?.lastProbeTimestamp.map(rfc3339), lastResult: rollup.lastResultTimestamp.map(rfc3339),
+        nextProbe: tracker.map { rfc3339($0.nextProbeDue()) },
+        retryAfterUntil: tracker?.budget.notBefore.flatMap { $0 > now ? rfc3339($0) : nil },
+        lastError: tracker?.lastError,
         models: withModels
             ? rollup.models.map {
                 ModelView(
                     name: $0.name, available: $0.available, errorRate: $0.errorRate, results: $0.results,
                     p50LatencySeconds: finite($0.p50LatencySeconds), p95LatencySeconds: finite($0.p95LatencySeconds),
-                    lastResult: $0.lastResultTimestamp.map(rfc3339), lastFailure: $0.lastFailure?.rawValue)
+                    lastResult: $0.lastResultTimestamp.map(rfc3339), lastFailure: $0.lastFailure?.rawValue,
+                    failuresInARow: $0.failuresInARow, outageAfter: $0.outageAfter)
             } : nil)
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import HealthCore
 import Synchronization
 
@@ -29,16 +30,16 @@ public final class HealthStore: Sendable {
 
     private let state: Mutex<State>
 
-    public init(configuration: ExporterConfiguration) {
+    public init(configuration: ExporterConfiguration, now: Double = Date().timeIntervalSince1970) {
         state = Mutex(State(configuration: ExporterConfiguration(global: configuration.global)))
-        apply(configuration)
+        apply(configuration, now: now)
     }
 
     public var configuration: ExporterConfiguration { state.withLock { $0.configuration } }
 
     /// Applies a (re)loaded configuration: new providers start fresh, unchanged names keep their state,
     /// removed ones are forgotten (and leave /metrics at the next cycle).
-    public func apply(_ configuration: ExporterConfiguration) {
+    public func apply(_ configuration: ExporterConfiguration, now: Double = Date().timeIntervalSince1970) {
         state.withLock { state in
             // Trackers survive a reload unless the window or the buckets they were built with changed.
             let compatible =
@@ -50,7 +51,7 @@ public final class HealthStore: Sendable {
                     tracker.reconfigure(settings)
                     next[settings.name] = tracker
                 } else {
-                    next[settings.name] = ProviderTracker(settings: settings, global: configuration.global)
+                    next[settings.name] = ProviderTracker(settings: settings, global: configuration.global, createdAt: now)
                 }
             }
             state.trackers = next
@@ -102,7 +103,7 @@ public final class HealthStore: Sendable {
                     // Accepted unknown provider (acceptUnknownProviders): track it with defaults until the next reload.
                     state.trackers[result.provider] = ProviderTracker(
                         settings: ProviderSettings(name: result.provider, kind: .openai, baseURL: "", models: []),
-                        global: state.configuration.global)
+                        global: state.configuration.global, createdAt: result.timestamp)
                 }
                 state.trackers[result.provider]!.record(result)
                 recorded += 1
@@ -111,16 +112,9 @@ public final class HealthStore: Sendable {
         }
     }
 
-    /// When the provider may next be probed, given its breaker and budget, or nil when it is not configured.
-    public func earliestProbeTime(of provider: String, notBefore: Double) -> Double? {
-        state.withLock { state in
-            guard let tracker = state.trackers[provider] else { return nil }
-            var next = max(notBefore, tracker.budget.nextAllowed(at: notBefore))
-            if tracker.breaker.state(at: next) == .open, let opened = tracker.breaker.openedAt {
-                next = max(next, opened + tracker.breaker.settings.openSeconds)
-            }
-            return next
-        }
+    /// When the provider's next probe is due (see `ProviderTracker.nextProbeDue`), nil when it is not configured.
+    public func nextProbeDue(of provider: String, jitter: Double = 0) -> Double? {
+        state.withLock { $0.trackers[provider]?.nextProbeDue(jitter: jitter) }
     }
 
     /// Whether a probe may be sent now (breaker not open, budget left).
@@ -148,8 +142,9 @@ public final class HealthStore: Sendable {
             rollups.reserveCapacity(state.trackers.count)
             var changes: [StatusChange] = []
             let score = state.configuration.global.score
+            let holdCycles = state.configuration.global.statusHoldCycles
             for name in state.trackers.keys.sorted() {
-                let (rollup, changedFrom) = state.trackers[name]!.aggregate(now: now, score: score)
+                let (rollup, changedFrom) = state.trackers[name]!.aggregate(now: now, score: score, holdCycles: holdCycles)
                 rollups.append(rollup)
                 if let from = changedFrom { changes.append(StatusChange(provider: name, from: from, to: rollup.status)) }
             }

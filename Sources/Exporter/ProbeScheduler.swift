@@ -78,23 +78,22 @@ public final class ProbeScheduler: Service, Sendable {
         }
     }
 
-    /// One provider's probe loop: wait until due (interval + jitter, breaker, budget), probe, record.
+    /// One provider's probe loop: wait until due (interval + jitter, confirmation, breaker, budget, retry-after),
+    /// probe, record.
     func loop(_ provider: ProviderSettings, limiter: ConcurrencyLimiter) async {
         let prober = makeProber(for: provider.kind, client: client)
-        let now = Date().timeIntervalSince1970
-        // Resume the cadence of a provider that was already being probed before a reload.
-        let last = store.tracker(of: provider.name)?.lastProbeTimestamp
-        var due = last.map { $0 + provider.intervalSeconds } ?? now + Double.random(in: 0...max(0, min(provider.jitterSeconds, provider.intervalSeconds)))
+        // The tracker knows the cadence, so a reload resumes it; a new provider starts within its jitter.
+        var jitter = Double.random(in: 0...max(0, min(provider.jitterSeconds, provider.intervalSeconds)))
         while !Task.isCancelled {
-            guard let earliest = store.earliestProbeTime(of: provider.name, notBefore: due) else { return }
-            let wait = earliest - Date().timeIntervalSince1970
+            guard let due = store.nextProbeDue(of: provider.name, jitter: jitter) else { return }
+            let wait = due - Date().timeIntervalSince1970
             if wait > 0 {
                 do { try await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) } catch { return }
                 continue
             }
             let started = Date().timeIntervalSince1970
             guard store.mayProbe(provider.name, at: started) else {
-                due = started + 1
+                do { try await Task.sleep(for: .seconds(1)) } catch { return }
                 continue
             }
             await limiter.acquire()
@@ -102,7 +101,7 @@ public final class ProbeScheduler: Service, Sendable {
             await limiter.release()
             guard let outcome else { return }
             store.record(outcome, completedAt: Date().timeIntervalSince1970)
-            due = started + provider.intervalSeconds + Double.random(in: 0...max(0, provider.jitterSeconds))
+            jitter = Double.random(in: 0...max(0, provider.jitterSeconds))
         }
     }
 }

@@ -20,20 +20,26 @@ struct ProviderDefaults {
     var completionProbe = false
     var thresholds = StatusThresholds()
     var breaker = BreakerSettings()
+    /// Not inherited, but every provider's probes must fit it: kept here with where it was set.
+    var window = Sourced(value: GlobalSettings().windowSeconds, name: "window")
+    var maxProbesPerHourEntry: Entry?
 }
 
 let rootKeys = ["global", "providers"]
 let globalKeys = [
     "aggregation_interval", "window", "latency_buckets", "model_histograms", "probe_concurrency",
     "interval", "timeout", "jitter", "max_probes_per_hour", "completion_probe", "thresholds", "score", "breaker",
+    "status_hold_cycles",
 ]
-let thresholdKeys = ["error_rate", "p95_latency", "rate_limit_remaining"]
+let thresholdKeys = ["error_rate", "p95_latency", "completion_p95_latency", "rate_limit_remaining"]
 let scoreKeys = ["availability_weight", "error_rate_weight", "latency_weight", "latency_good", "latency_bad"]
 let breakerKeys = ["failure_threshold", "open_duration", "success_threshold"]
 
 /// Turns a composed YAML tree into an `ExporterConfiguration`, collecting every problem on the way.
 struct ConfigurationParser {
     var reader: NodeReader
+    /// A window too short for the probes every provider inherits is reported once, not once per provider.
+    var reportedWindowSpacing = false
 
     init(file: String) {
         reader = NodeReader(file: file)
@@ -64,7 +70,10 @@ struct ConfigurationParser {
         if let e = fields["aggregation_interval"], let value = reader.duration(e) {
             global.aggregationIntervalSeconds = value
         }
-        if let e = fields["window"], let value = reader.duration(e) { global.windowSeconds = value }
+        if let e = fields["window"], let value = reader.duration(e) {
+            global.windowSeconds = value
+            defaults.window = Sourced(value: value, name: "window", path: e.path, node: e.value)
+        }
         if global.windowSeconds < global.aggregationIntervalSeconds {
             let culprit = fields["window"] ?? fields["aggregation_interval"]
             reader.report(
@@ -78,11 +87,15 @@ struct ConfigurationParser {
             global.probeConcurrency = value
         }
         if let e = fields["score"] { global.score = parseScore(e, base: global.score) }
+        if let e = fields["status_hold_cycles"], let value = reader.int(e, minimum: 1) {
+            global.statusHoldCycles = value
+        }
 
         parseTiming(fields, into: &defaults.interval, &defaults.timeout, &defaults.jitter)
         checkTiming(interval: defaults.interval, timeout: defaults.timeout, jitter: defaults.jitter, level: entry.path)
         if let e = fields["max_probes_per_hour"], let value = reader.int(e, minimum: 1) {
             defaults.maxProbesPerHour = value
+            defaults.maxProbesPerHourEntry = e
         }
         if let e = fields["completion_probe"], let value = reader.bool(e) { defaults.completionProbe = value }
         if let e = fields["thresholds"] { defaults.thresholds = parseThresholds(e, base: defaults.thresholds) }
@@ -162,6 +175,9 @@ struct ConfigurationParser {
         guard let fields = reader.fields(entry.value, path: entry.path, allowed: thresholdKeys) else { return base }
         if let e = fields["error_rate"], let value = reader.ratio(e) { thresholds.errorRate = value }
         if let e = fields["p95_latency"], let value = reader.duration(e) { thresholds.p95LatencySeconds = value }
+        if let e = fields["completion_p95_latency"], let value = reader.duration(e) {
+            thresholds.completionP95LatencySeconds = value
+        }
         if let e = fields["rate_limit_remaining"], let value = reader.ratio(e) {
             thresholds.rateLimitRemainingRatio = value
         }

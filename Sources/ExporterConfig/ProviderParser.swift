@@ -71,10 +71,45 @@ extension ConfigurationParser {
         }
         if let e = fields["thresholds"] { settings.thresholds = parseThresholds(e, base: defaults.thresholds) }
         if let e = fields["breaker"] { settings.breaker = parseBreaker(e, base: defaults.breaker) }
+        if reader.errors.count == errorsBefore {
+            checkResultsPerWindow(settings, fields: fields, interval: interval, defaults: defaults, path: path)
+        }
 
         guard reader.errors.count == errorsBefore, let nameNode = fields["name"]?.value else { return nil }
         return (settings, nameNode)
     }
+
+    /// A status needs at least three results in the window to stand on; an interval (or a probe budget) that
+    /// spaces probes wider leaves every window nearly empty. Reported at the provider's own setting when it has
+    /// one, else once at the global one.
+    private mutating func checkResultsPerWindow(
+        _ settings: ProviderSettings, fields: Fields, interval: Sourced, defaults: ProviderDefaults, path: String
+    ) {
+        let window = defaults.window.value
+        let spacing = settings.probeSpacingSeconds
+        guard window / spacing < Double(Self.minimumResultsPerWindow) else { return }
+        let room = Int((window / spacing).rounded(.down))
+        let byBudget = spacing > settings.intervalSeconds
+        let cause =
+            byBudget
+            ? "max_probes_per_hour \(settings.maxProbesPerHour) spaces probes \(renderDuration(spacing)) apart"
+            : "interval \(renderDuration(settings.intervalSeconds)) spaces probes that far apart"
+        let message =
+            "\(cause), room for \(room) result\(room == 1 ? "" : "s") per model in the \(renderDuration(window)) window; "
+            + "a status needs at least \(Self.minimumResultsPerWindow): "
+            + (byBudget ? "raise max_probes_per_hour" : "shorten interval") + " or lengthen global.window"
+        let own = byBudget ? fields["max_probes_per_hour"] ?? fields["completion_probe"] ?? fields["models"] : fields["interval"]
+        if let own {
+            reader.report(own.value, own.path, message)
+        } else if !reportedWindowSpacing {
+            reportedWindowSpacing = true
+            let global = byBudget ? defaults.maxProbesPerHourEntry.map { ($0.value, $0.path) } : interval.node.map { ($0, interval.path) }
+            let (node, field) = global ?? (defaults.window.node, defaults.window.path.isEmpty ? "global.window" : defaults.window.path)
+            reader.report(node, field, message + " (\(path) and every other provider that inherits it)")
+        }
+    }
+
+    static let minimumResultsPerWindow = 3
 
     private mutating func parseKind(_ entry: Entry?, provider: Node, path: String) -> ProviderKind? {
         guard let entry else {

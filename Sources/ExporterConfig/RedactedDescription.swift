@@ -13,6 +13,7 @@ public func redactedDescription(_ config: ExporterConfiguration) -> String {
         "  latency_buckets: [\(global.latencyBuckets.map(formatNumber).joined(separator: ", "))]",
         "  model_histograms: \(global.modelHistograms)",
         "  probe_concurrency: \(global.probeConcurrency)",
+        "  status_hold_cycles: \(global.statusHoldCycles)",
         "  score: {availability_weight: \(formatNumber(score.availabilityWeight)), "
             + "error_rate_weight: \(formatNumber(score.errorRateWeight)), "
             + "latency_weight: \(formatNumber(score.latencyWeight)), "
@@ -64,6 +65,7 @@ private func providerLines(_ provider: ProviderSettings) -> [String] {
         "    max_probes_per_hour: \(provider.maxProbesPerHour)",
         "    thresholds: {error_rate: \(formatNumber(thresholds.errorRate)), "
             + "p95_latency: \(renderDuration(thresholds.p95LatencySeconds)), "
+            + "completion_p95_latency: \(renderDuration(thresholds.completionP95LatencySeconds)), "
             + "rate_limit_remaining: \(formatNumber(thresholds.rateLimitRemainingRatio))}",
         "    breaker: {failure_threshold: \(breaker.failureThreshold), "
             + "open_duration: \(renderDuration(breaker.openSeconds)), "

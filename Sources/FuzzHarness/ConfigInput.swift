@@ -70,6 +70,7 @@ func acceptedConfigProblems(_ config: ExporterConfiguration) -> [String] {
     require(zip(global.latencyBuckets, global.latencyBuckets.dropFirst()).allSatisfy { $0 < $1 },
         "buckets not ascending: \(global.latencyBuckets)")
     require(global.probeConcurrency >= 1, "probe_concurrency \(global.probeConcurrency)")
+    require(global.statusHoldCycles >= 1, "status_hold_cycles \(global.statusHoldCycles)")
     let score = global.score
     let weights = [score.availabilityWeight, score.errorRateWeight, score.latencyWeight]
     require(weights.allSatisfy { $0.isFinite && $0 >= 0 } && weights.reduce(0, +) > 0, "score weights \(weights)")
@@ -95,6 +96,8 @@ func acceptedConfigProblems(_ config: ExporterConfiguration) -> [String] {
         require((0...1).contains(t.errorRate), "\(p): error_rate \(t.errorRate)")
         require((0...1).contains(t.rateLimitRemainingRatio), "\(p): rate_limit_remaining \(t.rateLimitRemainingRatio)")
         require(isDuration(t.p95LatencySeconds), "\(p): p95_latency \(t.p95LatencySeconds)")
+        require(isDuration(t.completionP95LatencySeconds), "\(p): completion_p95_latency \(t.completionP95LatencySeconds)")
+        require(global.windowSeconds / provider.probeSpacingSeconds >= 3, "\(p): fewer than 3 results per window")
         let b = provider.breaker
         require(b.failureThreshold >= 1 && b.successThreshold >= 1, "\(p): breaker thresholds")
         require(isDuration(b.openSeconds), "\(p): open_duration \(b.openSeconds)")
@@ -128,7 +131,7 @@ func roundTripProblems(_ config: ExporterConfiguration) -> [String] {
     let g1 = config.global, g2 = again.global
     if !same(g1.aggregationIntervalSeconds, g2.aggregationIntervalSeconds) || !same(g1.windowSeconds, g2.windowSeconds)
         || g1.latencyBuckets != g2.latencyBuckets || g1.modelHistograms != g2.modelHistograms
-        || g1.probeConcurrency != g2.probeConcurrency
+        || g1.probeConcurrency != g2.probeConcurrency || g1.statusHoldCycles != g2.statusHoldCycles
         || g1.score.availabilityWeight != g2.score.availabilityWeight
         || g1.score.errorRateWeight != g2.score.errorRateWeight || g1.score.latencyWeight != g2.score.latencyWeight
         || !same(g1.score.latencyGoodSeconds, g2.score.latencyGoodSeconds)
@@ -147,6 +150,7 @@ func roundTripProblems(_ config: ExporterConfiguration) -> [String] {
         let timingSame = same(a.intervalSeconds, b.intervalSeconds) && same(a.timeoutSeconds, b.timeoutSeconds)
             && same(a.jitterSeconds, b.jitterSeconds)
             && same(a.thresholds.p95LatencySeconds, b.thresholds.p95LatencySeconds)
+            && same(a.thresholds.completionP95LatencySeconds, b.thresholds.completionP95LatencySeconds)
             && same(a.breaker.openSeconds, b.breaker.openSeconds)
         if a.name != b.name || a.kind != b.kind || a.baseURL != b.baseURL || expectedKey != b.apiKey
             || expectedHeaders != b.headers || a.models != b.models || !timingSame

@@ -9,6 +9,10 @@ public enum ProviderKind: String, Sendable, CaseIterable, Codable, Hashable {
     case gemini
     case ollama
     case huggingface
+
+    /// Whether the kind has a completion request the opt-in completion probe can send (HuggingFace's
+    /// whoami-based probe has none).
+    public var supportsCompletionProbe: Bool { self != .huggingface }
 }
 
 /// A secret value. Its descriptions never show the value.
@@ -49,11 +53,23 @@ public struct ModelSettings: Sendable, Hashable {
 public struct StatusThresholds: Sendable, Hashable {
     /// Error rate above which a provider is degraded.
     public var errorRate: Double = 0.05
-    /// p95 latency (seconds) above which a provider is degraded.
+    /// p95 latency (seconds) of the probe's model-list check above which a provider is degraded.
     public var p95LatencySeconds: Double = 1.0
+    /// p95 latency (seconds) of the opt-in completion probe above which a provider is degraded.
+    public var completionP95LatencySeconds: Double = 10
     /// Remaining rate-limit ratio below which a provider is rate_limited.
     public var rateLimitRemainingRatio: Double = 0.10
     public init() {}
+
+    /// The p95 threshold of a probe operation; nil for operations whose latency no threshold judges (traffic
+    /// latency depends on what the gateway's users ask for).
+    public func p95LatencySeconds(of operation: OperationName) -> Double? {
+        switch operation {
+        case .listModels: return p95LatencySeconds
+        case .chat: return completionP95LatencySeconds
+        case .textCompletion, .embeddings, .generateContent: return nil
+        }
+    }
 }
 
 /// Weights and bounds of the composite health score.
@@ -123,6 +139,18 @@ public struct ProviderSettings: Sendable, Hashable {
 
     /// The model names results are recorded under (`*` when none are configured).
     public var modelNames: [String] { models.isEmpty ? [wholeAPIModelName] : models.map(\.name) }
+
+    /// What a probe of this provider does: the free check, and a completion per model when that is on.
+    public var probeOperations: [OperationName] {
+        completionProbe && kind.supportsCompletionProbe && !models.isEmpty ? [.listModels, .chat] : [.listModels]
+    }
+
+    /// Seconds between probes as the budget allows them: the interval, or wider when `max_probes_per_hour`
+    /// cannot pay for a probe (its check plus a completion per model) every interval.
+    public var probeSpacingSeconds: Double {
+        let requestsPerProbe = probeOperations.contains(.chat) ? 1 + models.count : 1
+        return max(intervalSeconds, 3600 * Double(requestsPerProbe) / Double(max(1, maxProbesPerHour)))
+    }
 }
 
 public struct GlobalSettings: Sendable, Hashable {
@@ -130,14 +158,20 @@ public struct GlobalSettings: Sendable, Hashable {
     public var aggregationIntervalSeconds: Double = 30
     /// Sliding window length, seconds.
     public var windowSeconds: Double = 300
-    /// Histogram buckets (seconds) for response times.
-    public var latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]
+    /// Histogram buckets (seconds) for response times: the OpenTelemetry GenAI boundaries for
+    /// `gen_ai.client.operation.duration`, 10 ms to 82 s, so that a minute-long completion lands in a finite bucket.
+    public var latencyBuckets: [Double] = [
+        0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+    ]
     /// Whether the per-model histogram is exported.
     public var modelHistograms: Bool = true
     /// At most this many probe requests in flight across all providers.
     public var probeConcurrency: Int = 64
     /// Weights and bounds of the health score.
     public var score: ScoreSettings = ScoreSettings()
+    /// Cycles a new status must be what the rules say before it is reported (`down` and `unauthorized` are
+    /// reported at once).
+    public var statusHoldCycles: Int = 2
     public init() {}
 }
 

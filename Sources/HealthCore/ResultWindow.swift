@@ -11,6 +11,7 @@ public struct ResultWindow: Sendable {
         public var success: Bool
         public var reason: FailureReason?
         public var source: ResultSource
+        public var operation: OperationName
     }
 
     public let lengthSeconds: Double
@@ -43,7 +44,7 @@ public struct ResultWindow: Sendable {
             timestamp: result.timestamp, latencySeconds: result.latencySeconds,
             modelIndex: index(ofModel: result.model),
             statusCode: Int16(clamping: result.statusCode ?? 0), success: result.success,
-            reason: result.reason, source: result.source)
+            reason: result.reason, source: result.source, operation: result.operation)
         // Results almost always arrive in time order; a late one is inserted in place to keep the order.
         if let last = storage.last, head < storage.count, last.timestamp > entry.timestamp {
             let position = storage[head...].lastIndex(where: { $0.timestamp <= entry.timestamp }).map { $0 + 1 } ?? head

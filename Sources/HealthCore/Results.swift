@@ -4,6 +4,22 @@ public enum ResultSource: String, Sendable, CaseIterable, Codable, Hashable {
     case traffic
 }
 
+/// What a request did: the `operation` label of the latency histograms, so that a quantile never mixes a
+/// 100 ms model listing with a 30 s completion. Names follow the OpenTelemetry GenAI `gen_ai.operation.name`
+/// values where one exists.
+public enum OperationName: String, Sendable, CaseIterable, Codable, Hashable {
+    /// The probe's free check request: the model list (HuggingFace: whoami).
+    case listModels = "list_models"
+    /// A chat completion: the opt-in completion probe, and gateway traffic unless it says otherwise.
+    case chat
+    case textCompletion = "text_completion"
+    case embeddings
+    case generateContent = "generate_content"
+
+    /// Whether the operation says something about one model (the model list request is the provider's).
+    public var isPerModel: Bool { self != .listModels }
+}
+
 /// Why a probe or a real request failed. The raw values are the `reason` label values.
 public enum FailureReason: String, Sendable, CaseIterable, Codable, Hashable {
     case timeout
@@ -20,6 +36,35 @@ public enum FailureReason: String, Sendable, CaseIterable, Codable, Hashable {
     case badResponse = "bad_response"
     /// The provider answered, but the model is not in its model list.
     case modelMissing = "model_missing"
+
+    /// A 401/403: the provider answered, and refused the key.
+    public var rejectsKey: Bool { self == .auth }
+
+    /// A 429/402: the provider answered, and refused for quota.
+    public var refusesForQuota: Bool { self == .rateLimited }
+
+    /// Whether the failure counts towards an outage: the provider did not answer, or answered with something
+    /// unusable for this request. A rejected key and a quota refusal are answers with their own statuses; a
+    /// client error in a gateway's traffic (a bad request of its user) says nothing about the provider.
+    public func countsTowardsOutage(source: ResultSource) -> Bool {
+        switch self {
+        case .auth, .rateLimited: return false
+        case .http4xx: return source == .probe
+        case .timeout, .connect, .dns, .tls, .http5xx, .badResponse, .modelMissing: return true
+        }
+    }
+
+    /// Whether the provider's answer proves it is there: any HTTP answer of its own that is not a server error
+    /// (feeds the circuit breaker).
+    public var providerAnswered: Bool {
+        switch self {
+        case .auth, .rateLimited, .http4xx, .modelMissing: return true
+        case .timeout, .connect, .dns, .tls, .http5xx, .badResponse: return false
+        }
+    }
+
+    /// Failures where nothing answered at all: asking again at once costs nothing and settles it.
+    public var isConnectionLevel: Bool { self == .connect || self == .dns || self == .tls }
 
     /// The reason an HTTP status code stands for, or nil for a 2xx/3xx.
     public static func forHTTPStatus(_ status: Int) -> FailureReason? {
@@ -89,15 +134,17 @@ public struct ModelResult: Sendable, Equatable, Codable {
     public var latencySeconds: Double
     public var statusCode: Int?
     public var source: ResultSource
+    public var operation: OperationName
     /// Unix time, seconds.
     public var timestamp: Double
     /// Short human-readable error. Never contains a secret.
     public var error: String?
 
+    /// `operation` defaults to the model-list check for probes and to a chat completion for traffic.
     public init(
         provider: String, model: String, success: Bool, reason: FailureReason? = nil,
         latencySeconds: Double, statusCode: Int? = nil, source: ResultSource = .probe,
-        timestamp: Double, error: String? = nil
+        operation: OperationName? = nil, timestamp: Double, error: String? = nil
     ) {
         self.provider = provider
         self.model = model
@@ -106,6 +153,7 @@ public struct ModelResult: Sendable, Equatable, Codable {
         self.latencySeconds = latencySeconds
         self.statusCode = statusCode
         self.source = source
+        self.operation = operation ?? (source == .probe ? .listModels : .chat)
         self.timestamp = timestamp
         self.error = error
     }

@@ -1,7 +1,7 @@
 /// One model's values over the window.
 public struct ModelRollup: Sendable, Equatable, Codable {
     public var name: String
-    /// It answers: see `ModelAvailability`.
+    /// It can be used: see `ModelEvidence.available`.
     public var available: Bool
     public var errorRate: Double
     public var results: Int
@@ -9,6 +9,9 @@ public struct ModelRollup: Sendable, Equatable, Codable {
     public var p95LatencySeconds: Double?
     public var lastResultTimestamp: Double?
     public var lastFailure: FailureReason?
+    /// Failures in a row, and how many make an outage.
+    public var failuresInARow: Int = 0
+    public var outageAfter: Int = ModelEvidence().requiredRun
 }
 
 /// One provider's values over the window: everything /metrics and the API show.
@@ -26,48 +29,66 @@ public struct ProviderRollup: Sendable, Equatable {
     public var p99LatencySeconds: Double?
     public var latencyScore: Double
     public var healthScore: Double
+    /// The reported status (after hysteresis).
     public var status: ProviderStatus
     public var breakerState: CircuitBreaker.State
     public var consecutiveFailures: Int
     public var rateLimit: RateLimitSnapshot?
     public var latestFailure: FailureReason?
     public var models: [ModelRollup]
+    /// What the rules found this cycle, and the status they call for (nil: nothing new, the last one stands).
+    public var conditions: Set<StatusCondition> = []
+    public var candidate: ProviderStatus? = nil
+    /// p95 of the window's probe results per probe operation, the numbers the latency rule compares.
+    public var probeP95LatencySeconds: [OperationName: Double] = [:]
+    /// Unix time of the newest result, nil before the first.
+    public var lastResultTimestamp: Double? = nil
 }
 
-/// Failures that say the provider is there and the request may work when tried again: a server error
-/// or a rate limit. A few in a row do not make a model unavailable; anything else does at once.
-public func isRetryableFailure(_ reason: FailureReason?) -> Bool {
-    reason == .http5xx || reason == .rateLimited
-}
+/// The inputs of a roll-up besides the window: what the provider's tracker knows beyond its results.
+public struct RollupContext: Sendable {
+    /// The models the provider is configured with (`*` for the whole API); models seen only in traffic are
+    /// reported too, after the configured ones.
+    public var configuredModels: [String]
+    /// Each model's outage evidence; a model without an entry has none.
+    public var evidence: [String: ModelEvidence]
+    public var breaker: CircuitBreaker
+    /// The last rate-limit reading, if it is recent enough to count.
+    public var rateLimit: RateLimitSnapshot?
+    /// A quota wait the provider asked for (429/402 retry-after) lasts past the next regular probe.
+    public var quotaPauseInForce: Bool
+    /// The probe operations whose latency has a threshold (the check; the completion when it is on).
+    public var probeOperations: [OperationName]
+    public var thresholds: StatusThresholds
+    public var score: ScoreSettings
 
-/// Whether a model counts as available, from its results oldest first: its latest result succeeded, or
-/// every result since its last success was a retryable failure (5xx, 429/402) and there are fewer of them
-/// than `failureThreshold` — the number of consecutive failures that opens the circuit breaker.
-///
-/// One 500 among successes is an error (it raises the error rate: degraded), not an outage: a model that
-/// flipped to unavailable on every stray 5xx would make a flaky provider `down` after each one. A refused
-/// connection, a timeout, DNS, TLS, an unusable answer, a missing model or a rejected key make it
-/// unavailable right away; so do retryable failures once they are as many in a row as open the breaker, or
-/// when no success precedes them in the window.
-public struct ModelAvailability: Sendable, Equatable {
-    /// Retryable failures since the last success; nil before a success, or after any other failure.
-    private var streak: Int?
-
-    public init() {}
-
-    public mutating func observe(success: Bool, reason: FailureReason?) {
-        if success {
-            streak = 0
-        } else if isRetryableFailure(reason) {
-            streak = streak.map { $0 + 1 }
-        } else {
-            streak = nil
-        }
+    public init(
+        configuredModels: [String], evidence: [String: ModelEvidence] = [:], breaker: CircuitBreaker = CircuitBreaker(),
+        rateLimit: RateLimitSnapshot? = nil, quotaPauseInForce: Bool = false, probeOperations: [OperationName] = [.listModels],
+        thresholds: StatusThresholds = StatusThresholds(), score: ScoreSettings = ScoreSettings()
+    ) {
+        self.configuredModels = configuredModels
+        self.evidence = evidence
+        self.breaker = breaker
+        self.rateLimit = rateLimit
+        self.quotaPauseInForce = quotaPauseInForce
+        self.probeOperations = probeOperations
+        self.thresholds = thresholds
+        self.score = score
     }
+}
 
-    public func available(failureThreshold: Int) -> Bool {
-        guard let streak else { return false }
-        return streak < max(1, failureThreshold)
+/// Whether events happened at two different moments at least: the smallest evidence a verdict stands on.
+struct DistinctTimes {
+    private var first: Double?
+    private(set) var atLeastTwo = false
+
+    mutating func insert(_ time: Double) {
+        guard let first else {
+            self.first = time
+            return
+        }
+        if time != first { atLeastTwo = true }
     }
 }
 
@@ -78,28 +99,25 @@ public func quantile(_ q: Double, ofSorted values: [Double]) -> Double? {
     return values[min(values.count - 1, max(0, rank))]
 }
 
-/// Rolls a provider's window up into its rollup. Pure: the caller expires the window first.
-///
-/// - configuredModels: the models the provider is configured with (`*` for the whole API); models seen
-///   only in traffic are reported too, after the configured ones.
-/// - rateLimit: the last rate-limit snapshot, if it is recent enough to count.
-public func rollUp(
-    provider: String, window: ResultWindow, configuredModels: [String], breaker: CircuitBreaker, now: Double,
-    rateLimit: RateLimitSnapshot?, score: ScoreSettings, thresholds: StatusThresholds
-) -> ProviderRollup {
+/// Rolls a provider's window up: the numbers, the conditions and the status they call for. Pure: the caller
+/// expires the window first and applies hysteresis to `candidate` (`status` holds the candidate, or `healthy`).
+public func rollUp(provider: String, window: ResultWindow, context: RollupContext, now: Double) -> ProviderRollup {
     struct Tally {
         var results = 0
         var failures = 0
+        var quotaRefusals = 0
         var latestTimestamp = -Double.infinity
         var latestFailure: FailureReason?
-        var availability = ModelAvailability()
         var latencies: [Double] = []
     }
     var perModel = [Tally](repeating: Tally(), count: window.models.count)
     var all: [Double] = []
     all.reserveCapacity(window.count)
     var successLatencies: [Double] = []
+    var probeLatencies: [OperationName: [Double]] = [:]
+    var probeTimes: [OperationName: [Double]] = [:]
     var failures = 0
+    var failureTimes = DistinctTimes()
     var latestFailure: FailureReason?
     var latestTimestamp = -Double.infinity
 
@@ -107,17 +125,22 @@ public func rollUp(
         let m = Int(entry.modelIndex)
         perModel[m].results += 1
         perModel[m].latencies.append(entry.latencySeconds)
+        // The window keeps its entries in time order: the last one seen is the latest.
         if entry.timestamp >= perModel[m].latestTimestamp {
             perModel[m].latestTimestamp = entry.timestamp
             perModel[m].latestFailure = entry.reason
         }
-        // The window keeps its entries in time order, so this sees each model's results oldest first.
-        perModel[m].availability.observe(success: entry.success, reason: entry.reason)
         if !entry.success {
             perModel[m].failures += 1
             failures += 1
+            failureTimes.insert(entry.timestamp)
+            if entry.reason?.refusesForQuota == true { perModel[m].quotaRefusals += 1 }
         } else {
             successLatencies.append(entry.latencySeconds)
+        }
+        if entry.source == .probe {
+            probeLatencies[entry.operation, default: []].append(entry.latencySeconds)
+            probeTimes[entry.operation, default: []].append(entry.timestamp)
         }
         if entry.timestamp >= latestTimestamp {
             latestTimestamp = entry.timestamp
@@ -127,30 +150,32 @@ public func rollUp(
     }
 
     // Configured models first, in configuration order; then models only traffic has reported.
-    var order: [String] = configuredModels
-    let configured = Set(configuredModels)
+    var order: [String] = context.configuredModels
+    let configured = Set(context.configuredModels)
     order += window.models.filter { !configured.contains($0) }
 
     var models: [ModelRollup] = []
     models.reserveCapacity(order.count)
+    var quotaRefusing = false
     for name in order {
-        guard let index = window.existingIndex(ofModel: name) else {
-            models.append(ModelRollup(name: name, available: false, errorRate: 0, results: 0))
+        let evidence = context.evidence[name] ?? ModelEvidence()
+        guard let index = window.existingIndex(ofModel: name), perModel[Int(index)].results > 0 else {
+            models.append(
+                ModelRollup(
+                    name: name, available: evidence.available, errorRate: 0, results: 0,
+                    failuresInARow: evidence.run, outageAfter: evidence.requiredRun))
             continue
         }
         var tally = perModel[Int(index)]
+        if tally.latestFailure?.refusesForQuota == true, tally.quotaRefusals * 2 >= tally.results { quotaRefusing = true }
         let modelQuantiles = quantiles([0.5, 0.95], reordering: &tally.latencies)
         models.append(
             ModelRollup(
-                name: name,
-                available: tally.results > 0
-                    && tally.availability.available(failureThreshold: breaker.settings.failureThreshold),
-                errorRate: tally.results > 0 ? Double(tally.failures) / Double(tally.results) : 0,
-                results: tally.results,
-                p50LatencySeconds: modelQuantiles[0],
-                p95LatencySeconds: modelQuantiles[1],
-                lastResultTimestamp: tally.results > 0 ? tally.latestTimestamp : nil,
-                lastFailure: tally.latestFailure))
+                name: name, available: evidence.available,
+                errorRate: Double(tally.failures) / Double(tally.results), results: tally.results,
+                p50LatencySeconds: modelQuantiles[0], p95LatencySeconds: modelQuantiles[1],
+                lastResultTimestamp: tally.latestTimestamp, lastFailure: tally.latestFailure,
+                failuresInARow: evidence.run, outageAfter: evidence.requiredRun))
     }
 
     let allQuantiles = quantiles([0.5, 0.95, 0.99], reordering: &all)
@@ -158,28 +183,61 @@ public func rollUp(
     let modelsAvailable = models.count(where: \.available)
     let errorRate = all.isEmpty ? 0 : Double(failures) / Double(all.count)
     // The latency score looks at successful results: a fast "connection refused" is not good latency.
-    let latency = successP95.map { latencyScore(latencySeconds: $0, settings: score) } ?? 0
+    let latency = successP95.map { latencyScore(latencySeconds: $0, settings: context.score) } ?? 0
     let available = modelsAvailable > 0
-    let breakerState = breaker.state(at: now)
-    let p95 = allQuantiles[1]
-    let status = evaluateStatus(
-        StatusInputs(
-            available: available, breaker: breakerState, errorRate: errorRate, p95LatencySeconds: p95,
-            latestFailure: latestFailure, lowestRemainingRatio: rateLimit?.lowestRemainingRatio),
-        thresholds: thresholds)
+    let breakerState = context.breaker.state(at: now)
+
+    var conditions: Set<StatusCondition> = []
+    if all.isEmpty { conditions.insert(.noResults) }
+    if latestFailure?.rejectsKey == true { conditions.insert(.unauthorized) }
+    let configuredRollups = models.prefix(context.configuredModels.count)
+    let unavailable = configuredRollups.filter { !$0.available }
+    if !unavailable.isEmpty {
+        let anyOutage = configuredRollups.contains { $0.failuresInARow >= $0.outageAfter }
+        if unavailable.count == configuredRollups.count, anyOutage {
+            conditions.insert(.outage)
+        } else if unavailable.contains(where: { $0.failuresInARow >= $0.outageAfter }) {
+            conditions.insert(.modelOutage)
+        }
+    }
+    if context.quotaPauseInForce { conditions.insert(.retryAfter) }
+    if quotaRefusing { conditions.insert(.quotaRefusals) }
+    if let ratio = context.rateLimit?.lowestRemainingRatio, ratio < context.thresholds.rateLimitRemainingRatio {
+        conditions.insert(.quotaLow)
+    }
+    // Evidence is counted in distinct moments: one failed model-list request fails every model at once.
+    if failureTimes.atLeastTwo, errorRate > context.thresholds.errorRate { conditions.insert(.errorRate) }
+    var probeP95: [OperationName: Double] = [:]
+    for operation in context.probeOperations {
+        guard let latencies = probeLatencies[operation], let times = probeTimes[operation], !latencies.isEmpty else {
+            continue
+        }
+        var reordered = latencies
+        guard let p95 = quantiles([0.95], reordering: &reordered)[0] else { continue }
+        probeP95[operation] = p95
+        guard let threshold = context.thresholds.p95LatencySeconds(of: operation), p95 > threshold else { continue }
+        var slowTimes = DistinctTimes()
+        for (latency, time) in zip(latencies, times) where latency > threshold { slowTimes.insert(time) }
+        if slowTimes.atLeastTwo { conditions.insert(.latency) }
+    }
+    if breakerState != .closed { conditions.insert(.breaker) }
+    let candidate = candidateStatus(conditions)
 
     return ProviderRollup(
         provider: provider, available: available, modelsAvailable: modelsAvailable, modelsTotal: models.count,
         errorRate: errorRate, results: all.count, failures: failures,
-        p50LatencySeconds: allQuantiles[0], p95LatencySeconds: p95,
+        p50LatencySeconds: allQuantiles[0], p95LatencySeconds: allQuantiles[1],
         p99LatencySeconds: allQuantiles[2], latencyScore: latency,
         healthScore: healthScore(
-            availability: available ? 1 : 0, errorRate: errorRate, latencyScore: latency, settings: score),
-        status: status, breakerState: breakerState, consecutiveFailures: breaker.consecutiveFailures,
-        rateLimit: rateLimit, latestFailure: latestFailure, models: models)
+            availability: available ? 1 : 0, errorRate: errorRate, latencyScore: latency, settings: context.score),
+        status: candidate ?? .healthy, breakerState: breakerState,
+        consecutiveFailures: context.breaker.consecutiveFailures, rateLimit: context.rateLimit,
+        latestFailure: latestFailure, models: models, conditions: conditions, candidate: candidate,
+        probeP95LatencySeconds: probeP95, lastResultTimestamp: all.isEmpty ? nil : latestTimestamp)
 }
 
-/// The best provider: the healthy one with the highest score (ties: lower p95, then name).
+/// The best provider: the healthy one with results in the window and the highest score (ties: lower p95, then
+/// name). A provider presumed healthy for lack of results is no place to send traffic.
 public struct BestProviderChoice: Sendable, Equatable {
     public var best: String?
     public var reason: String
@@ -188,7 +246,7 @@ public struct BestProviderChoice: Sendable, Equatable {
 }
 
 public func chooseBestProvider(_ rollups: [ProviderRollup]) -> BestProviderChoice {
-    let healthy = rollups.filter { $0.status == .healthy }.sorted { a, b in
+    let healthy = rollups.filter { $0.status == .healthy && $0.results > 0 }.sorted { a, b in
         if a.healthScore != b.healthScore { return a.healthScore > b.healthScore }
         let pa = a.p95LatencySeconds ?? .infinity
         let pb = b.p95LatencySeconds ?? .infinity

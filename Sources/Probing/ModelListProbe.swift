@@ -23,7 +23,11 @@ func finishListProbe(
         }
     }
     if context.provider.completionProbe, !listed.isEmpty {
-        for (model, check) in try await CompletionProbe.run(listed, context: context) { checks[model] = check }
+        for (model, check) in try await CompletionProbe.run(listed, context: context) {
+            var completion = check
+            completion.operation = .chat
+            checks[model] = completion
+        }
     }
     return context.outcome(providerCheck: providerCheck, modelChecks: checks, rateLimit: rateLimit)
 }

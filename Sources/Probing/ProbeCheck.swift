@@ -9,6 +9,8 @@ public struct ProbeCheck: Sendable, Equatable {
     public var latencySeconds: Double
     /// Short message; never contains a secret.
     public var error: String?
+    /// What the exchange did: the check request unless it was a completion.
+    public var operation: OperationName = .listModels
 
     public static func passed(statusCode: Int?, latencySeconds: Double) -> ProbeCheck {
         ProbeCheck(success: true, reason: nil, statusCode: statusCode, latencySeconds: latencySeconds, error: nil)
@@ -52,14 +54,6 @@ public struct ProbeCheck: Sendable, Equatable {
                 reason, statusCode: response.statusCode, latencySeconds: latency,
                 error: httpErrorMessage(response, secrets: secrets))
         }
-    }
-}
-
-/// Whether a provider-level failure still means the provider answered: 2xx, or a 4xx like 401/403/429.
-public func providerAnswered(_ reason: FailureReason?) -> Bool {
-    switch reason {
-    case nil, .auth, .rateLimited, .http4xx, .modelMissing: return true
-    case .timeout, .connect, .dns, .tls, .http5xx, .badResponse: return false
     }
 }
 

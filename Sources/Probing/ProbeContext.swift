@@ -86,10 +86,10 @@ public func assembleOutcome(
         return ModelResult(
             provider: provider.name, model: model, success: check.success, reason: check.reason,
             latencySeconds: check.latencySeconds, statusCode: check.statusCode, source: .probe,
-            timestamp: timestamp, error: check.error)
+            operation: check.operation, timestamp: timestamp, error: check.error)
     }
     return ProbeOutcome(
-        provider: provider.name, results: results, providerReachable: providerAnswered(providerCheck.reason),
+        provider: provider.name, results: results, providerReachable: providerCheck.reason?.providerAnswered ?? true,
         reason: providerCheck.reason, statusCode: providerCheck.statusCode, rateLimit: rateLimit,
         requestsSent: requestsSent, timestamp: timestamp, error: providerCheck.error)
 }

@@ -37,13 +37,15 @@ enum DetailsPage {
         case .degraded: return "Slow or failing now and then: watch it, consider routing away."
         case .rateLimited: return "Rate-limited or nearly out of budget: slow down."
         case .unauthorized: return "The API key was refused: fix the key, not the provider."
-        case .down: return "No model is available or the circuit breaker is open: route away."
+        case .down: return "Every model failed too many times in a row: route away."
         }
     }
 
     static func facts(_ provider: StatusPageProvider, now: Double?) -> String {
         let r = provider.rollup
+        let why = StatusCondition.allCases.filter(r.conditions.contains).map { HTML.escape($0.explanation) }
         var rows: [(String, String)] = [
+            ("Found this cycle", why.isEmpty ? "nothing out of the ordinary" : why.joined(separator: "; ")),
             ("Health score", Format.score(r.healthScore)),
             ("Available", r.available ? "yes" : "no"),
             ("Models available", "\(r.modelsAvailable) of \(r.modelsTotal)"),
@@ -56,6 +58,7 @@ enum DetailsPage {
         ]
         rows += rateLimitFacts(r.rateLimit)
         rows.append(("Last check", absoluteAndRelative(provider.lastCheck, now: now)))
+        rows.append(("Last result", absoluteAndRelative(r.lastResultTimestamp, now: now)))
         let error = provider.lastError.map { HTML.escape(HTML.truncated($0, to: 4000)) }
             ?? r.latestFailure.map { HTML.escape($0.rawValue) } ?? Format.missing
         rows.append(("Last error", "<span class=\"error\">\(error)</span>"))

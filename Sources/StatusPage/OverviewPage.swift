@@ -76,7 +76,7 @@ enum OverviewPage {
         let error = provider.lastError.map { HTML.escape(HTML.truncated($0, to: 300)) }
             ?? r.latestFailure.map { HTML.escape($0.rawValue) } ?? Format.missing
         let cells = [
-            PageLayout.cell("Status", PageLayout.badge(StatusPalette.label(of: r.status))),
+            PageLayout.cell("Status", "<span title=\"\(why(r))\">" + PageLayout.badge(StatusPalette.label(of: r.status)) + "</span>"),
             PageLayout.cell("Provider", link),
             PageLayout.cell("Score", Format.score(r.healthScore), classes: "num"),
             PageLayout.cell("p50", Format.latency(r.p50LatencySeconds), classes: "num"),
@@ -90,6 +90,12 @@ enum OverviewPage {
         ]
         return "<tr class=\"provider status-\(status)\" data-status=\"\(status)\" data-provider=\"\(name)\">"
             + cells.joined() + "</tr>\n"
+    }
+
+    /// What the rules found, for the status badge's tooltip.
+    static func why(_ rollup: ProviderRollup) -> String {
+        let found = StatusCondition.allCases.filter(rollup.conditions.contains).map(\.explanation)
+        return HTML.escape(found.isEmpty ? "nothing out of the ordinary" : found.joined(separator: "; "))
     }
 
     /// The lowest remaining share the provider reported, with the raw numbers on hover.

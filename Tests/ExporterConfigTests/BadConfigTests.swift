@@ -117,6 +117,16 @@ private let badFiles: [BadFile] = [
             ExpectedError(11, 7, "providers[0].headers.Bad Header", #""Bad Header" is not a valid header name"#),
             ExpectedError(12, 16, "providers[0].headers.X-Title", "expected a string, got a list"),
         ]),
+    // A status needs three results in the window: once for what every provider inherits, then at each
+    // provider's own setting (the interval, or the probe budget that spaces probes wider).
+    BadFile(
+        name: "too-few-results-per-window.yml",
+        expected: [
+            ExpectedError(3, 13, "global.interval", "interval 2m spaces probes that far apart, room for 2 results per model in the 5m window; a status needs at least 3: shorten interval or lengthen global.window (providers[0] and every other provider that inherits it)"),
+            ExpectedError(11, 15, "providers[2].interval", "room for 0 results per model"),
+            ExpectedError(16, 26, "providers[3].max_probes_per_hour", "max_probes_per_hour 6 spaces probes 10m apart, room for 0 results"),
+            ExpectedError(20, 26, "providers[4].max_probes_per_hour", "max_probes_per_hour 100 spaces probes 6m apart"),
+        ]),
 ]
 
 @Test(arguments: badFiles)

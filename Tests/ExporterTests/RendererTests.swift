@@ -5,18 +5,23 @@ import Testing
 
 @testable import Exporter
 
-func provider(_ name: String, models: [String] = ["m1", "m2"]) -> ProviderSettings {
-    ProviderSettings(name: name, kind: .openai, baseURL: "http://127.0.0.1:1/v1", models: models.map { ModelSettings(name: $0) })
+func provider(_ name: String, models: [String] = ["m1", "m2"], completion: Bool = false) -> ProviderSettings {
+    ProviderSettings(
+        name: name, kind: .openai, baseURL: "http://127.0.0.1:1/v1", models: models.map { ModelSettings(name: $0) },
+        completionProbe: completion)
 }
 
-func outcome(_ provider: String, models: [String], success: Bool, at time: Double, latency: Double = 0.2) -> ProbeOutcome {
+func outcome(
+    _ provider: String, models: [String], success: Bool, at time: Double, latency: Double = 0.2,
+    reason: FailureReason = .http5xx, rateLimit: RateLimitSnapshot? = nil
+) -> ProbeOutcome {
     ProbeOutcome(
         provider: provider,
         results: models.map {
-            ModelResult(provider: provider, model: $0, success: success, reason: success ? nil : .http5xx, latencySeconds: latency, timestamp: time)
+            ModelResult(provider: provider, model: $0, success: success, reason: success ? nil : reason, latencySeconds: latency, timestamp: time)
         },
-        providerReachable: success, reason: success ? nil : .http5xx, statusCode: success ? 200 : 500, requestsSent: 1,
-        timestamp: time)
+        providerReachable: success || reason.providerAnswered, reason: success ? nil : reason,
+        statusCode: success ? 200 : 500, rateLimit: rateLimit, requestsSent: 1, timestamp: time)
 }
 
 func render(_ store: HealthStore, at now: Double, namespace: String? = nil) -> String {
@@ -46,13 +51,33 @@ func render(_ store: HealthStore, at now: Double, namespace: String? = nil) -> S
     }
 
     @Test func knownSeriesAreExportedAsZero() {
-        let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("fresh")]))
+        let store = HealthStore(
+            configuration: ExporterConfiguration(providers: [provider("fresh"), provider("chatty", completion: true)]),
+            now: 900)
         let text = render(store, at: 1000)
         #expect(text.contains("provider_result_failures_total{provider=\"fresh\",source=\"traffic\",reason=\"tls\"} 0"))
-        #expect(text.contains("provider_status{provider=\"fresh\",status=\"down\"} 1"))
-        #expect(text.contains("provider_status{provider=\"fresh\",status=\"healthy\"} 0"))
+        // Nothing known yet: healthy, never down for lack of results, and saying so.
+        #expect(text.contains("provider_status{provider=\"fresh\",status=\"healthy\"} 1"))
+        #expect(text.contains("provider_status{provider=\"fresh\",status=\"down\"} 0"))
+        #expect(text.contains("provider_condition{provider=\"fresh\",condition=\"no_results\"} 1"))
+        #expect(text.contains("provider_condition{provider=\"fresh\",condition=\"outage\"} 0"))
+        #expect(text.contains("provider_best{provider=\"fresh\"} 0"))
         #expect(text.contains("provider_circuit_breaker_state{provider=\"fresh\",state=\"closed\"} 1"))
-        #expect(text.contains("model_response_time_seconds_count{provider=\"fresh\",model=\"m1\"} 0"))
+        #expect(text.contains("provider_response_time_seconds_count{provider=\"fresh\",source=\"probe\",operation=\"list_models\"} 0"))
+        #expect(!text.contains("operation=\"chat\"} 0\nprovider_response_time_seconds_count{provider=\"fresh\""))
+        #expect(!text.contains("model_response_time_seconds_count{provider=\"fresh\""), "the model list latency is the provider's")
+        #expect(text.contains("model_response_time_seconds_count{provider=\"chatty\",model=\"m1\",source=\"probe\",operation=\"chat\"} 0"))
+        #expect(text.contains("provider_latency_threshold_seconds{provider=\"chatty\",operation=\"chat\"} 10"))
+        #expect(text.contains("provider_latency_threshold_seconds{provider=\"fresh\",operation=\"list_models\"} 1"))
+        #expect(!text.contains("provider_latency_threshold_seconds{provider=\"fresh\",operation=\"chat\"}"))
+        #expect(text.contains("provider_error_rate_threshold{provider=\"fresh\"} 0.05"))
+        #expect(text.contains("provider_rate_limit_remaining_threshold{provider=\"fresh\"} 0.1"))
+        #expect(text.contains("provider_probe_interval_seconds{provider=\"fresh\"} 60"))
+        #expect(text.contains("provider_next_probe_timestamp_seconds{provider=\"fresh\"} 900"))
+        #expect(text.contains("provider_last_probe_timestamp_seconds{provider=\"fresh\"} 0"))
+        #expect(text.contains("provider_last_result_timestamp_seconds{provider=\"fresh\"} 0"))
+        #expect(text.contains("provider_window_results{provider=\"fresh\"} 0"))
+        #expect(text.contains("provider_retry_after_until_timestamp_seconds{provider=\"fresh\"} 0"))
         #expect(!text.contains("provider_rate_limit_remaining_ratio{"), "no ratio without rate-limit headers")
     }
 
@@ -61,9 +86,29 @@ func render(_ store: HealthStore, at now: Double, namespace: String? = nil) -> S
         store.record(outcome("p", models: ["m1", "m2"], success: true, at: 1000, latency: 0.07), completedAt: 1000)
         _ = render(store, at: 1001)
         let text = render(store, at: 1002)  // a second cycle must not observe the same results again
-        #expect(text.contains("provider_response_time_seconds_count{provider=\"p\"} 2"))
-        #expect(text.contains("provider_response_time_seconds_bucket{provider=\"p\",le=\"0.05\"} 0"))
-        #expect(text.contains("provider_response_time_seconds_bucket{provider=\"p\",le=\"+Inf\"} 2"))
+        let series = "provider=\"p\",source=\"probe\",operation=\"list_models\""
+        #expect(text.contains("provider_response_time_seconds_count{\(series)} 2"))
+        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"0.04\"} 0"))
+        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"0.08\"} 2"))
+        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"81.92\"} 2"))
+        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"+Inf\"} 2"))
+        #expect(text.contains("provider_window_results{provider=\"p\"} 2"))
+        #expect(text.contains("provider_last_result_timestamp_seconds{provider=\"p\"} 1000"))
+        #expect(text.contains("provider_next_probe_timestamp_seconds{provider=\"p\"} 1060"))
+    }
+
+    @Test func aQuotaWaitIsExportedAsItsDeadlineAndTheCondition() {
+        let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("q")]))
+        store.record(
+            outcome("q", models: ["m1", "m2"], success: false, at: 1000, reason: .rateLimited,
+                    rateLimit: RateLimitSnapshot(retryAfterSeconds: 900)),
+            completedAt: 1000)
+        let text = render(store, at: 1001)
+        #expect(text.contains("provider_retry_after_until_timestamp_seconds{provider=\"q\"} 1900"))
+        #expect(text.contains("provider_condition{provider=\"q\",condition=\"retry_after\"} 1"))
+        #expect(text.contains("provider_status{provider=\"q\",status=\"rate_limited\"} 1"))
+        #expect(text.contains("provider_next_probe_timestamp_seconds{provider=\"q\"} 1900"))
+        #expect(text.contains("provider_availability{provider=\"q\"} 1"), "a provider that refuses for quota answers")
     }
 
     @Test func rendersTheSameBytesForTheSameState() {
@@ -89,8 +134,11 @@ func render(_ store: HealthStore, at now: Double, namespace: String? = nil) -> S
     @Test func bestProviderAndStatusFollowTheResults() {
         let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("good"), provider("bad")]))
         store.record(outcome("good", models: ["m1", "m2"], success: true, at: 1000), completedAt: 1000)
-        store.record(outcome("bad", models: ["m1", "m2"], success: false, at: 1000), completedAt: 1000)
-        let text = render(store, at: 1001)
+        // A fresh provider needs 7 failures in a row for an outage: one failure is no verdict.
+        for i in 0..<7 {
+            store.record(outcome("bad", models: ["m1", "m2"], success: false, at: 1000 + Double(i)), completedAt: 1000 + Double(i))
+        }
+        let text = render(store, at: 1007)
         #expect(text.contains("provider_best{provider=\"good\"} 1"))
         #expect(text.contains("provider_best{provider=\"bad\"} 0"))
         #expect(text.contains("provider_status{provider=\"bad\",status=\"down\"} 1"))

@@ -3,51 +3,27 @@ import Testing
 @testable import HealthCore
 
 @Suite struct StatusRulesTests {
-    let thresholds = StatusThresholds()
-
-    func inputs(
-        available: Bool = true, breaker: CircuitBreaker.State = .closed, errorRate: Double = 0, p95: Double? = 0.2,
-        latestFailure: FailureReason? = nil, remaining: Double? = nil
-    ) -> StatusInputs {
-        StatusInputs(
-            available: available, breaker: breaker, errorRate: errorRate, p95LatencySeconds: p95,
-            latestFailure: latestFailure, lowestRemainingRatio: remaining)
+    @Test func noConditionIsHealthy() {
+        #expect(candidateStatus([]) == .healthy)
     }
 
-    @Test func healthyWhenEverythingIsWithinThresholds() {
-        #expect(evaluateStatus(inputs(), thresholds: thresholds) == .healthy)
-        #expect(evaluateStatus(inputs(errorRate: 0.05, p95: 1.0, remaining: 0.1), thresholds: thresholds) == .healthy)
+    @Test func mostSpecificActionWins() {
+        // A rejected key also makes every model fail: "fix the key" first.
+        #expect(candidateStatus([.unauthorized, .outage, .errorRate]) == .unauthorized)
+        // A provider that no longer answers is down, whatever its quota said before.
+        #expect(candidateStatus([.outage, .quotaLow, .breaker]) == .down)
+        #expect(candidateStatus([.retryAfter, .errorRate]) == .rateLimited)
+        #expect(candidateStatus([.quotaRefusals]) == .rateLimited)
+        #expect(candidateStatus([.quotaLow, .latency]) == .rateLimited)
+        for degrading in [StatusCondition.modelOutage, .errorRate, .latency, .breaker] {
+            #expect(candidateStatus([degrading]) == .degraded, "\(degrading)")
+        }
     }
 
-    @Test func unauthorizedOn401Or403() {
-        #expect(evaluateStatus(inputs(available: false, latestFailure: .auth), thresholds: thresholds) == .unauthorized)
-        #expect(evaluateStatus(inputs(available: false, breaker: .open, latestFailure: .auth), thresholds: thresholds) == .unauthorized)
-    }
-
-    @Test func rateLimitedOn429OrLowRemaining() {
-        #expect(evaluateStatus(inputs(available: false, latestFailure: .rateLimited), thresholds: thresholds) == .rateLimited)
-        #expect(evaluateStatus(inputs(remaining: 0.09), thresholds: thresholds) == .rateLimited)
-        #expect(evaluateStatus(inputs(remaining: 0.10), thresholds: thresholds) == .healthy)
-    }
-
-    @Test func downWhenUnavailableOrBreakerOpen() {
-        #expect(evaluateStatus(inputs(available: false), thresholds: thresholds) == .down)
-        #expect(evaluateStatus(inputs(breaker: .open), thresholds: thresholds) == .down)
-        #expect(evaluateStatus(inputs(available: false, latestFailure: .timeout), thresholds: thresholds) == .down)
-    }
-
-    @Test func degradedOnHalfOpenErrorRateOrSlowP95() {
-        #expect(evaluateStatus(inputs(breaker: .halfOpen), thresholds: thresholds) == .degraded)
-        #expect(evaluateStatus(inputs(errorRate: 0.051), thresholds: thresholds) == .degraded)
-        #expect(evaluateStatus(inputs(p95: 1.01), thresholds: thresholds) == .degraded)
-    }
-
-    @Test func thresholdsAreConfigurable() {
-        var loose = StatusThresholds()
-        loose.errorRate = 0.5
-        loose.p95LatencySeconds = 5
-        loose.rateLimitRemainingRatio = 0.01
-        #expect(evaluateStatus(inputs(errorRate: 0.3, p95: 4, remaining: 0.05), thresholds: loose) == .healthy)
+    @Test func anEmptyWindowKeepsTheLastStatusUnlessAQuotaWaitIsInForce() {
+        #expect(candidateStatus([.noResults]) == nil)
+        #expect(candidateStatus([.noResults, .breaker]) == nil)
+        #expect(candidateStatus([.noResults, .retryAfter]) == .rateLimited)
     }
 
     @Test func levelsFoldFiveStatusesIntoThree() {
@@ -56,5 +32,40 @@ import Testing
         #expect(ProviderStatus.rateLimited.level == .degraded)
         #expect(ProviderStatus.unauthorized.level == .down)
         #expect(ProviderStatus.down.level == .down)
+    }
+}
+
+@Suite struct StatusHysteresisTests {
+    func feed(_ candidates: [ProviderStatus?], hold: Int = 2) -> [ProviderStatus] {
+        var hysteresis = StatusHysteresis()
+        return candidates.map { hysteresis.update(candidate: $0, holdCycles: hold) }
+    }
+
+    @Test func theFirstStatusIsReportedAtOnceAndNothingKnownIsHealthy() {
+        #expect(feed([.degraded]) == [.degraded])
+        #expect(feed([nil, nil, .healthy]) == [.healthy, .healthy, .healthy])
+    }
+
+    @Test func aNewStatusMustHoldForTheConfiguredCycles() {
+        #expect(feed([.healthy, .degraded, .degraded, .degraded]) == [.healthy, .healthy, .degraded, .degraded])
+        #expect(
+            feed([.healthy, .degraded, .degraded, .degraded], hold: 3) == [.healthy, .healthy, .healthy, .degraded])
+        #expect(feed([.healthy, .degraded], hold: 1) == [.healthy, .degraded])
+    }
+
+    @Test func aBlipShorterThanTheHoldChangesNothing() {
+        let reported = feed([.degraded, .rateLimited, .degraded, .rateLimited, .degraded, .healthy, .degraded])
+        #expect(Set(reported) == [.degraded])
+    }
+
+    @Test func downAndUnauthorizedAreReportedAtOnceAndRecoveryHolds() {
+        #expect(feed([.healthy, .down, .healthy, .healthy]) == [.healthy, .down, .down, .healthy])
+        #expect(feed([.healthy, .unauthorized]) == [.healthy, .unauthorized])
+        #expect(feed([.down, .degraded, .healthy, .healthy]) == [.down, .down, .down, .healthy])
+    }
+
+    @Test func cyclesWithNothingNewKeepTheStatusAndResetAPendingChange() {
+        #expect(feed([.down, nil, nil, nil]) == [.down, .down, .down, .down])
+        #expect(feed([.healthy, .degraded, nil, .degraded]) == [.healthy, .healthy, .healthy, .healthy])
     }
 }

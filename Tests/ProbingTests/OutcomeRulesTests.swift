@@ -53,7 +53,7 @@ import Testing
         (.timeout, false), (.connect, false), (.dns, false), (.tls, false), (.http5xx, false), (.badResponse, false),
     ])
     func reachability(reason: FailureReason?, reachable: Bool) {
-        #expect(providerAnswered(reason) == reachable)
+        #expect((reason?.providerAnswered ?? true) == reachable)
     }
 
     @Test func httpStatusesJudged() {

@@ -1,0 +1,186 @@
+import Testing
+import TestSupport
+
+@testable import HealthCore
+
+@Suite struct ProviderTrackerTests {
+    func settings(
+        models: [String] = ["a"], interval: Double = 60, completion: Bool = false
+    ) -> ProviderSettings {
+        ProviderSettings(
+            name: "p", kind: .openai, baseURL: "http://x", models: models.map { ModelSettings(name: $0) },
+            intervalSeconds: interval, completionProbe: completion)
+    }
+
+    func outcome(
+        _ s: ProviderSettings, at time: Double, reason: FailureReason? = nil, latency: Double = 0.1,
+        rateLimit: RateLimitSnapshot? = nil
+    ) -> ProbeOutcome {
+        ProbeOutcome(
+            provider: s.name,
+            results: s.modelNames.map { result($0, latency: latency, at: time, reason: reason) },
+            providerReachable: reason?.providerAnswered ?? true, reason: reason, rateLimit: rateLimit,
+            requestsSent: 1, timestamp: time)
+    }
+
+    @Test func statusChangesAreCountedAfterTheHold() {
+        let s = settings()
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        let first = tracker.aggregate(now: 1000, score: ScoreSettings(), holdCycles: 2)
+        #expect(first.rollup.status == .healthy)  // nothing known yet: never down for lack of results
+        #expect(first.changedFrom == .some(nil))
+        for i in 0..<10 {
+            let reason: FailureReason? = i % 3 == 0 ? .http5xx : nil
+            tracker.record(outcome(s, at: 1001 + Double(i), reason: reason), completedAt: 1001 + Double(i))
+        }
+        let held = tracker.aggregate(now: 1011, score: ScoreSettings(), holdCycles: 2)
+        #expect(held.rollup.candidate == .degraded)
+        #expect(held.rollup.status == .healthy)
+        #expect(held.changedFrom == nil)
+        let changed = tracker.aggregate(now: 1012, score: ScoreSettings(), holdCycles: 2)
+        #expect(changed.rollup.status == .degraded)
+        #expect(changed.changedFrom == .some(.healthy))
+        #expect(tracker.statusChanges == [.healthy: 1, .degraded: 1])
+    }
+
+    @Test func latencyIsKeptPerSourceAndOperationAndPerModelOnlyForWhatIsAboutOneModel() {
+        let s = settings(models: ["a", "b"], completion: true)
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        let known = ProviderTracker.LatencySeries(source: .probe, operation: .listModels)
+        let completions = ProviderTracker.LatencySeries(source: .probe, operation: .chat)
+        let traffic = ProviderTracker.LatencySeries(source: .traffic, operation: .chat)
+        #expect(Set(tracker.histograms.keys) == [known, completions])
+        #expect(Set(tracker.modelHistograms["a"]?.keys ?? [:].keys) == [completions])
+        tracker.record(result("a", latency: 0.1, at: 1, operation: .listModels))
+        tracker.record(result("a", latency: 30, at: 2, operation: .chat))
+        tracker.record(result("b", latency: 45, at: 3, source: .traffic))
+        #expect(tracker.histograms[known]?.count == 1)
+        #expect(tracker.histograms[completions]?.count == 1)
+        #expect(tracker.histograms[traffic]?.count == 1)
+        #expect(tracker.modelHistograms["a"]?[completions]?.count == 1)
+        #expect(tracker.modelHistograms["a"]?[known] == nil)
+        #expect(tracker.modelHistograms["b"]?[traffic]?.count == 1)
+        // A 30 s completion lands in a finite bucket of the default (OpenTelemetry GenAI) boundaries.
+        let counts = tracker.histograms[completions]!.cumulativeCounts
+        #expect(counts.last == 1)
+        #expect(tracker.latencyBuckets.last == 81.92)
+    }
+
+    @Test func reconfigureKeepsCountersAndUnchangedModels() {
+        let s = settings(models: ["a", "b"], completion: true)
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        tracker.record(result("a", at: 1))
+        tracker.record(result("b", at: 2, reason: .timeout))
+        var changed = s
+        changed.models = [ModelSettings(name: "a")]
+        tracker.reconfigure(changed)
+        #expect(tracker.resultsTotal[.probe] == 2)
+        #expect(tracker.window.models == ["a"])
+        #expect(tracker.modelHistograms.keys.sorted() == ["a"])
+        #expect(tracker.evidence.keys.sorted() == ["a"])
+    }
+
+    /// A provider answering 429 with `retry-after: 900`: probing pauses, the window empties, and it stays
+    /// rate_limited — never down for lack of results.
+    @Test func aLongRetryAfterIsRateLimitedThroughoutNeverDown() {
+        let s = settings(interval: 60)
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        var seen: Set<ProviderStatus> = []
+        var now = 1000.0
+        while now < 1000 + 20 * 60 {
+            if tracker.nextProbeDue() <= now {
+                tracker.record(
+                    outcome(s, at: now, reason: .rateLimited, rateLimit: RateLimitSnapshot(retryAfterSeconds: 900)),
+                    completedAt: now)
+            }
+            let rollup = tracker.aggregate(now: now, score: ScoreSettings(), holdCycles: 2).rollup
+            seen.insert(rollup.status)
+            if now > 1000 + 400, now < 1000 + 900 { #expect(rollup.conditions == [.noResults, .retryAfter]) }
+            now += 30
+        }
+        #expect(seen == [.rateLimited])
+        #expect(tracker.probeRequestsTotal == 2)  // at 0 and after the 900 s wait
+    }
+
+    @Test func aRetryAfterNoLongerThanTheIntervalIsOrdinaryBackPressure() {
+        let s = settings(interval: 60)
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        tracker.record(
+            outcome(s, at: 1000, reason: .rateLimited, rateLimit: RateLimitSnapshot(retryAfterSeconds: 20)),
+            completedAt: 1000)
+        #expect(!tracker.quotaPauseInForce(at: 1001))
+        // A retry-after on a 503 is a wait, but not a quota: it pauses probing without saying rate_limited.
+        tracker.record(
+            outcome(s, at: 1100, reason: .http5xx, rateLimit: RateLimitSnapshot(retryAfterSeconds: 600)),
+            completedAt: 1100)
+        #expect(!tracker.quotaPauseInForce(at: 1101))
+        #expect(tracker.nextProbeDue() >= 1700)
+    }
+
+    @Test func aFailedCheckIsConfirmedWithinOneIntervalWithoutFeedingTheBreaker() {
+        let s = settings(models: ["a", "b"], interval: 60)
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        for i in 0..<50 { tracker.record(outcome(s, at: Double(i) * 60), completedAt: Double(i) * 60) }
+        var now = 3000.0
+        tracker.record(outcome(s, at: now, reason: .http5xx), completedAt: now)
+        let required = tracker.evidence["a"]!.requiredRun
+        #expect(tracker.awaitsConfirmation)
+        #expect(tracker.confirmationDelay == 60 / Double(required))
+        var probes = 1
+        while tracker.awaitsConfirmation {
+            now = tracker.nextProbeDue()
+            tracker.record(outcome(s, at: now, reason: .http5xx), completedAt: now)
+            probes += 1
+        }
+        #expect(probes == required)
+        #expect(now - 3000 < 60)
+        #expect(tracker.breaker.consecutiveFailures == 1)  // confirmations are not the breaker's business
+        #expect(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 2).rollup.status == .down)
+        // Down: back to the regular cadence.
+        #expect(tracker.nextProbeDue() == now + 60)
+    }
+
+    @Test func aRefusedConnectionIsConfirmedAtOnce() {
+        let s = settings(interval: 60)
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        tracker.record(outcome(s, at: 100, reason: .connect), completedAt: 100)
+        #expect(tracker.confirmationDelay == 0)
+        #expect(tracker.nextProbeDue() == 100)
+        // A 429 or a rejected key is an answer: nothing to confirm.
+        tracker.record(outcome(s, at: 101, reason: .rateLimited), completedAt: 101)
+        #expect(!tracker.awaitsConfirmation)
+        tracker.record(outcome(s, at: 102, reason: .auth), completedAt: 102)
+        #expect(!tracker.awaitsConfirmation)
+    }
+
+    /// The truth run's mix, drawn at random (seeded): 20 % 500, 10 % 429 with retry-after 1, probes every
+    /// second, a 60 s window, a cycle every second, 10 minutes. Once the window is full the status holds still,
+    /// and it is never down.
+    @Test func aStationaryRandomMixGivesAStationaryStatus() {
+        let s = settings(interval: 1)
+        var global = GlobalSettings()
+        global.windowSeconds = 60
+        var tracker = ProviderTracker(settings: s, global: global)
+        var generator = SeededGenerator(seed: 0x7207)
+        var statuses: [ProviderStatus] = []
+        var now = 0.0
+        var nextCycle = 1.0
+        while now < 600 {
+            let due = tracker.nextProbeDue()
+            if due <= now {
+                let draw = Double.random(in: 0..<1, using: &generator)
+                let reason: FailureReason? = draw < 0.2 ? .http5xx : draw < 0.3 ? .rateLimited : nil
+                let limits = reason == .rateLimited ? RateLimitSnapshot(retryAfterSeconds: 1) : nil
+                tracker.record(outcome(s, at: now, reason: reason, latency: 0.3, rateLimit: limits), completedAt: now + 0.3)
+            }
+            if now >= nextCycle {
+                statuses.append(tracker.aggregate(now: now, score: ScoreSettings(), holdCycles: 2).rollup.status)
+                nextCycle += 1
+            }
+            now += 0.05
+        }
+        let afterWindow = statuses.dropFirst(61)
+        #expect(!statuses.contains(.down))
+        #expect(Set(afterWindow) == [.degraded])
+    }
+}
