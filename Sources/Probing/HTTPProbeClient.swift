@@ -22,6 +22,9 @@ public final class HTTPProbeClient: Sendable {
     private let maxBodyBytes: Int
     /// nil when no TLS context could be made: https requests then fail as `tls`.
     private let tlsContext: NIOSSLContext?
+    /// What completion probes learned about token-limit fields. Kept here because the client is the one
+    /// object every probe reaches that outlives configuration reloads.
+    let tokenLimitFields = TokenLimitFieldMemory()
 
     /// - Parameters:
     ///   - maxConnectionsPerHost: connections open at once per origin (requests beyond wait for one).

@@ -173,6 +173,12 @@ struct SimulatedEndpoints: Sendable {
     private func chatCompletion(_ request: SimulatedRequest) -> SimulatedResponse {
         guard let model = requestedModel(request) else { return badRequest("invalid JSON body") }
         guard provider.models.contains(model) else { return notFound(Substring(model)) }
+        // OpenRouter translates `max_tokens` for every model; OpenAI's reasoning models refuse it.
+        if provider.kind == .openai, Self.isOpenAIReasoningModel(model),
+            requestedTokens(request, path: ["max_tokens"]) != nil
+        {
+            return Self.maxTokensUnsupported
+        }
         let tokens = requestedTokens(request, path: ["max_tokens"])
             ?? requestedTokens(request, path: ["max_completion_tokens"])
         let finish = cutOff(tokens) ? "length" : "stop"
@@ -180,6 +186,24 @@ struct SimulatedEndpoints: Sendable {
             status: 200,
             json: #"{"id":"chatcmpl-sim","object":"chat.completion","model":\#(jsonString(model)),"choices":[{"index":0,"message":{"role":"assistant","content":"po"},"finish_reason":"\#(finish)"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}"#
         )
+    }
+
+    /// OpenAI's answer when one of its reasoning models is sent `max_tokens`: the same status, content type and
+    /// error fields.
+    static let maxTokensUnsupported = SimulatedResponse(
+        status: 400,
+        json: #"{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}"#
+    )
+
+    /// OpenAI's reasoning families: `o<digit>…` and `gpt-5…`, also as fine-tunes (`ft:o4-mini-…`) and behind
+    /// a gateway's `openai/` prefix. (The simulator plays the provider, so it keeps its own copy of the rule
+    /// rather than borrowing the prober's.)
+    static func isOpenAIReasoningModel(_ model: String) -> Bool {
+        var id = Substring(model.lowercased())
+        for prefix in ["openai/", "ft:"] where id.hasPrefix(prefix) { id = id.dropFirst(prefix.count) }
+        if id.hasPrefix("gpt-5") { return true }
+        guard id.first == "o", let second = id.dropFirst().first else { return false }
+        return second.isASCII && second.isNumber
     }
 
     private func anthropicMessage(_ request: SimulatedRequest) -> SimulatedResponse {

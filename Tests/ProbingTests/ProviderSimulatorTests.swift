@@ -9,6 +9,18 @@ private func get(_ url: String, client: HTTPProbeClient, timeout: Double = 3) as
     return try #require(result.response)
 }
 
+/// Posts a one-message chat completion asking for `tokens` in `field`.
+private func postChat(
+    _ baseURL: String, model: String, field: String, tokens: Int = 1, client: HTTPProbeClient
+) async throws -> HTTPProbeResponse {
+    let body = #"{"model":"\#(model)","\#(field)":\#(tokens),"messages":[{"role":"user","content":"ping"}]}"#
+    let result = try await client.send(
+        HTTPProbeRequest(
+            method: "POST", url: baseURL + "/chat/completions", headers: [("Content-Type", "application/json")],
+            body: Array(body.utf8), timeoutSeconds: 3))
+    return try #require(result.response)
+}
+
 extension NetworkTests {
     @Suite struct ProviderSimulatorTests {
         @Test func baseURLsFollowEachKindsConvention() async throws {
@@ -119,6 +131,41 @@ extension NetworkTests {
             let dripped = String(decoding: dripReceived.bytes, as: UTF8.self)
             #expect(dripped.hasPrefix("HTTP/1.1 200 OK\r\nx"))
             #expect(!dripped.contains("\r\n\r\n"))
+        }
+
+        /// The OpenAI fake refuses `max_tokens` for reasoning models with OpenAI's answer, and takes
+        /// `max_completion_tokens`; other models, and OpenRouter, take `max_tokens`.
+        @Test func openAIReasoningModelsRefuseMaxTokensAsOpenAIDoes() async throws {
+            try await withSimulator([
+                SimulatedProvider(name: "oa", kind: .openai, models: ["o3-mini", "gpt-5", "gpt-4o-mini"]),
+                SimulatedProvider(name: "or", kind: .openrouter, models: ["openai/o3-mini"]),
+            ]) { server in
+                let client = HTTPProbeClient()
+                let openAI = server.baseURL(for: "oa")
+                for model in ["o3-mini", "gpt-5"] {
+                    let refused = try await postChat(openAI, model: model, field: "max_tokens", client: client)
+                    #expect(refused.statusCode == 400)
+                    let contentType = refused.headers.first { $0.name.lowercased() == "content-type" }?.value
+                    #expect(contentType == "application/json")
+                    #expect(
+                        String(decoding: refused.body, as: UTF8.self)
+                            == #"{"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}"#
+                    )
+
+                    let answered = try await postChat(
+                        openAI, model: model, field: "max_completion_tokens", client: client)
+                    #expect(answered.statusCode == 200)
+                    let choice = try #require(
+                        ((try JSONSerialization.jsonObject(with: Data(answered.body)) as? [String: Any])?["choices"]
+                            as? [[String: Any]])?.first)
+                    #expect(choice["finish_reason"] as? String == "length", "a 1-token budget is cut off")
+                }
+                let otherModel = try await postChat(openAI, model: "gpt-4o-mini", field: "max_tokens", client: client)
+                #expect(otherModel.statusCode == 200)
+                let openRouter = try await postChat(
+                    server.baseURL(for: "or"), model: "openai/o3-mini", field: "max_tokens", client: client)
+                #expect(openRouter.statusCode == 200)
+            }
         }
 
         @Test func healthyAnswersAfterASmallLatencyAndExtraLatency() async throws {
