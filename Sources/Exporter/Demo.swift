@@ -13,8 +13,9 @@ public enum Demo {
     public static func configuration(
         simulated: [SimulatedProvider], server: ProviderSimulatorServer, global: GlobalSettings
     ) -> ExporterConfiguration {
-        // Probe as often as we aggregate (at least every second) so that the demo shows every status quickly.
-        let interval = max(1, global.aggregationIntervalSeconds)
+        // Probe twice per cycle (at most every second) so that the demo gathers the evidence a status needs
+        // (two failures, two slow answers) within a few cycles.
+        let interval = max(1, global.aggregationIntervalSeconds / 2)
         let providers = simulated.compactMap { sim -> ProviderSettings? in
             guard var settings = server.providerSettings(for: sim.name) else { return nil }
             settings.apiKey = .inline(Secret("demo-key-\(sim.name)"))

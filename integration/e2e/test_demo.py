@@ -31,13 +31,16 @@ def statuses(text):
     return current
 
 
-def test_demo_shows_every_metric_and_status_within_ten_seconds():
+def test_demo_shows_every_metric_and_status_within_twenty_seconds():
+    """A status needs evidence (two failures, or two slow answers, at different moments) and must hold for two
+    cycles: with 2 s cycles and probes every second, the flaky provider (one failure in four requests) is
+    degraded after about 12 s."""
     with run_exporter("--demo", "--aggregation.interval", "2s", ready=False) as exporter:
         started = time.monotonic()
-        wait_until(lambda: statuses(exporter.metrics()) == EXPECTED_STATUS, 10, what="every demo status")
+        wait_until(lambda: statuses(exporter.metrics()) == EXPECTED_STATUS, 20, what="every demo status")
         text = exporter.metrics()
         elapsed = time.monotonic() - started
-        assert elapsed <= 10
+        assert elapsed <= 20
         names = {f.name for f in parse_text(text)}
         for family in SPEC_FAMILIES:
             assert family in names, f"{family} missing from /metrics"

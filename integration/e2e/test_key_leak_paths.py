@@ -379,7 +379,7 @@ def test_traffic_errors_that_quote_a_key_never_show_it():
         key_file = write(tmp, "file.key", keys["file"] + "\n")
         # Probed once at start (nothing listens on port 9), then not for an hour: last_error stays the traffic's.
         config = write(tmp, "config.yml", f"""
-global: {{interval: 1h, timeout: 300ms, jitter: 0s}}
+global: {{interval: 1h, window: 3h, timeout: 300ms, jitter: 0s}}
 providers:
   - {{name: hex, kind: openai, base_url: "http://127.0.0.1:9/v1", api_key: "{keys['hex']}"}}
   - {{name: plain, kind: openai, base_url: "http://127.0.0.1:9/v1", api_key_env: PLAIN_KEY,
