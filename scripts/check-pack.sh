@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Checks the monitoring pack: Prometheus configuration and rules (with their
+# Checks the monitoring pack: the generated rule files and dashboards are up to
+# date with the mixin (mixin/), Prometheus configuration and rules (with their
 # unit tests), the Alertmanager configuration and routing, and the dashboard
-# lint and pack consistency tests. Installs prometheus and
-# prometheus-alertmanager (for promtool and amtool) when they are missing.
+# lint and pack consistency tests. Installs prometheus, prometheus-alertmanager
+# (for promtool and amtool) and jsonnet when they are missing.
 #
 #   scripts/check-pack.sh          static checks (no exporter binary needed)
 #   scripts/check-pack.sh --e2e    also the end-to-end tests of integration/pack
@@ -28,6 +29,7 @@ install_tools() {
   local missing=()
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  command -v jsonnet >/dev/null 2>&1 || missing+=(jsonnet)
   if ((${#missing[@]})); then
     echo "==> installing ${missing[*]}"
     "${sudo_cmd[@]}" apt-get update
@@ -50,6 +52,9 @@ check() {
 
 install_tools || { echo "check-pack: could not install the tools" >&2; exit 1; }
 
+# prometheus/alerts.yml, prometheus/rules.yml and the dashboards are rendered from mixin/.
+check scripts/generate-pack.sh --check
+
 # promtool check config also checks the rule files prometheus.yml names.
 check promtool check config prometheus.yml
 for rules in prometheus/*.yml; do
@@ -64,11 +69,17 @@ check amtool config routes test --config.file=alertmanager.yml --verify.receiver
   severity=critical alertname=ProviderDown provider=example
 check amtool config routes test --config.file=alertmanager.yml --verify.receivers=ticket \
   severity=warning alertname=ProviderRateLimited provider=example
+check amtool config routes test --config.file=alertmanager.yml --verify.receivers=pager \
+  severity=critical alertname=ProviderHealthExporterJobDown
+check amtool config routes test --config.file=alertmanager.yml --verify.receivers=ticket \
+  severity=warning alertname=ProviderHealthExporterDown instance=example:9464
 
-check python3 -m pytest -q integration/pack/test_dashboards.py integration/pack/test_pack_files.py
+check python3 -m pytest -q integration/pack/test_dashboards.py integration/pack/test_pack_files.py \
+  integration/pack/test_mixin.py
 
 if $e2e; then
-  check python3 -m pytest -q integration/pack/test_e2e_alerting.py integration/pack/test_dashboard_queries.py
+  check python3 -m pytest -q integration/pack/test_e2e_alerting.py integration/pack/test_dashboard_queries.py \
+    integration/pack/test_e2e_ha.py
 fi
 
 if ((${#failed[@]})); then

@@ -11,7 +11,7 @@ swift build -Xswiftc -warnings-as-errors
 echo "== swift test"
 swift test -Xswiftc -warnings-as-errors
 
-echo "== pack checks: promtool, amtool, dashboard lint"
+echo "== pack checks: generated files up to date, promtool, amtool, dashboard lint"
 scripts/check-pack.sh
 
 echo "== release build as the Dockerfile runs it, and its runtime libraries"
@@ -20,4 +20,4 @@ export RELEASE_BIN
 
 echo "== end-to-end tests: the exporter binary, real Prometheus and Alertmanager"
 export EXPORTER_BIN="$PWD/.build/debug/provider-health-exporter"
-python3 -m pytest -q -p no:cacheprovider integration/e2e integration/pack/test_e2e_alerting.py integration/pack/test_dashboard_queries.py integration/pack/test_runtime_libs.py
+python3 -m pytest -q -p no:cacheprovider integration/e2e integration/pack/test_e2e_alerting.py integration/pack/test_e2e_ha.py integration/pack/test_dashboard_queries.py integration/pack/test_runtime_libs.py

@@ -8,6 +8,10 @@ Checked for every dashboard:
 - every PromQL selector has a `job` matcher using `$job` and an `instance` matcher using `$instance`;
 - every rate / irate / increase uses `[$__rate_interval]`;
 - counters (`*_total`) are only read through rate / irate / increase;
+- no query needs a recording rule (a metric name with a colon) unless the panel description names the rule;
+- every `time() - x` guards x with `> 0`, so a timestamp that is still 0 does not show as 55 years;
+- a latency histogram with `source` and `operation` labels is never aggregated over a mix of them: each is
+  either fixed by an equality matcher or kept in the `by (...)` of the aggregation;
 - every panel has a title and a description, every non-row panel a valid unit and a target;
 - panel ids are unique, refIds are unique within a panel, panels do not overlap.
 
@@ -37,6 +41,11 @@ AGGREGATORS = {"sum", "min", "max", "avg", "group", "stddev", "stdvar", "count",
 # The contract names this gauge (models configured) with a _total suffix; it is not a counter.
 GAUGES_NAMED_TOTAL: set[str] = set()
 DATASOURCE_REFS = {"$datasource", "${datasource}"}
+# Histograms whose series must not be mixed across these labels in one quantile.
+SPLIT_HISTOGRAMS = {
+    "provider_response_time_seconds_bucket": ("source", "operation"),
+    "model_response_time_seconds_bucket": ("source", "operation"),
+}
 
 
 # --------------------------------------------------------------------------- PromQL scanning
@@ -83,6 +92,15 @@ class Selector:
     metric: str
     matchers: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (op, value)
     functions: tuple[str, ...] = ()  # enclosing function calls, outermost first
+    # Grouping of the innermost enclosing aggregation: ("by" | "without", labels), or None without one.
+    grouping: tuple[str, frozenset[str]] | None = None
+
+    def keeps(self, label: str) -> bool:
+        """Whether the innermost aggregation around this selector keeps `label` apart."""
+        if self.grouping is None:
+            return True
+        kind, labels = self.grouping
+        return (label in labels) if kind == "by" else (label not in labels)
 
 
 @dataclass
@@ -100,8 +118,10 @@ def scan(expr: str) -> tuple[list[Selector], list[RangeUse]]:
     toks = tokenize(expr)
     selectors: list[Selector] = []
     ranges: list[RangeUse] = []
-    stack: list[str | None] = []  # one entry per open paren: function name or None
+    # One entry per open paren: (function name or None, grouping of an aggregation or None).
+    stack: list[tuple[str | None, tuple[str, frozenset[str]] | None]] = []
     pending: str | None = None  # aggregator whose "by (...)" clause comes before its "("
+    pending_grouping: tuple[str, frozenset[str]] | None = None
     i = 0
 
     def parse_matchers(j: int) -> tuple[dict[str, tuple[str, str]], int]:
@@ -120,7 +140,13 @@ def scan(expr: str) -> tuple[list[Selector], list[RangeUse]]:
         return matchers, j + 1
 
     def functions() -> tuple[str, ...]:
-        return tuple(f for f in stack if f)
+        return tuple(f for f, _ in stack if f)
+
+    def grouping() -> tuple[str, frozenset[str]] | None:
+        for f, g in reversed(stack):
+            if f in AGGREGATORS:
+                return g if g is not None else ("by", frozenset())
+        return None
 
     while i < len(toks):
         t = toks[i]
@@ -130,11 +156,17 @@ def scan(expr: str) -> tuple[list[Selector], list[RangeUse]]:
             i += 1
             continue
         if t.kind == "ident" and t.text.lower() in LABEL_LIST_KEYWORDS:
+            keyword = t.text.lower()
             i += 1
+            labels = []
             if i < len(toks) and toks[i].text == "(":
                 while toks[i].text != ")":
+                    if toks[i].kind == "ident":
+                        labels.append(toks[i].text)
                     i += 1
                 i += 1
+            if pending is not None and keyword in ("by", "without"):
+                pending_grouping = (keyword, frozenset(labels))
             continue
         if t.kind == "ident" and t.text.lower() == "offset":
             i += 2
@@ -143,7 +175,7 @@ def scan(expr: str) -> tuple[list[Selector], list[RangeUse]]:
             i += 1
             continue
         if t.kind == "ident" and nxt is not None and nxt.text == "(":
-            stack.append(t.text)
+            stack.append((t.text, None))
             i += 2
             continue
         if t.kind == "ident":
@@ -151,16 +183,17 @@ def scan(expr: str) -> tuple[list[Selector], list[RangeUse]]:
                 matchers, i = parse_matchers(i + 1)
             else:
                 matchers, i = {}, i + 1
-            selectors.append(Selector(t.text, matchers, functions()))
+            selectors.append(Selector(t.text, matchers, functions(), grouping()))
             continue
         if t.text == "{":
             matchers, i = parse_matchers(i)
             name = matchers.pop("__name__", ("=", ""))[1]
-            selectors.append(Selector(name, matchers, functions()))
+            selectors.append(Selector(name, matchers, functions(), grouping()))
             continue
         if t.text == "(":
-            stack.append(pending)
+            stack.append((pending, pending_grouping))
             pending = None
+            pending_grouping = None
         elif t.text == ")":
             if stack:
                 stack.pop()
@@ -292,7 +325,7 @@ def lint(dashboard: dict, expected_uid: str | None = None) -> list[str]:
             if not expr.strip():
                 bad(f"{where} has no expr")
                 continue
-            problems.extend(f"{title}: {where}: {msg}" for msg in lint_expr(expr))
+            problems.extend(f"{title}: {where}: {msg}" for msg in lint_expr(expr, p.get("description") or ""))
 
     for i, (ta, xa, ya, wa, ha) in enumerate(rects):
         for tb, xb, yb, wb, hb in rects[i + 1:]:
@@ -301,14 +334,76 @@ def lint(dashboard: dict, expected_uid: str | None = None) -> list[str]:
     return problems
 
 
-def lint_expr(expr: str) -> list[str]:
-    """Conventions for one PromQL expression of a dashboard target."""
+def _operand_end(toks: list[Token], j: int) -> int:
+    """Index just past the operand of a binary operator that starts at toks[j]."""
+    def matching(k: int) -> int:  # toks[k] opens a bracket; index past its match
+        opening = toks[k].text
+        closing = {"(": ")", "{": "}", "[": "]"}[opening]
+        depth = 0
+        while k < len(toks):
+            if toks[k].text == opening:
+                depth += 1
+            elif toks[k].text == closing:
+                depth -= 1
+                if depth == 0:
+                    return k + 1
+            k += 1
+        raise ValueError("unbalanced brackets")
+
+    t = toks[j]
+    if t.text == "(":
+        return matching(j)
+    if t.kind == "ident" and t.text in AGGREGATORS and j + 1 < len(toks) and toks[j + 1].text.lower() in ("by", "without"):
+        k = matching(j + 2)
+        return matching(k)
+    if t.kind == "ident" and j + 1 < len(toks) and toks[j + 1].text == "(":
+        k = matching(j + 1)
+        # sum(...) by (...) puts the grouping after the call
+        if k < len(toks) and toks[k].text.lower() in ("by", "without"):
+            k = matching(k + 1)
+        return k
+    if t.kind == "ident" or t.text == "{":
+        k = j + 1 if t.kind == "ident" else j
+        if k < len(toks) and toks[k].text == "{":
+            k = matching(k)
+        if k < len(toks) and toks[k].text == "[":
+            k = matching(k)
+        return k
+    return j + 1
+
+
+def unguarded_time_differences(expr: str) -> list[str]:
+    """The operands x of every `time() - x` in which x is not filtered by `> 0`."""
+    toks = tokenize(expr)
+    found = []
+    for i in range(len(toks) - 3):
+        if [x.text for x in toks[i:i + 4]] == ["time", "(", ")", "-"] and i + 4 < len(toks):
+            end = _operand_end(toks, i + 4)
+            operand = toks[i + 4:end]
+            guarded = any(a.text == ">" and b.kind == "number" and float(b.text) == 0
+                          for a, b in zip(operand, operand[1:]))
+            if not guarded:
+                found.append(" ".join(x.text for x in operand))
+    return found
+
+
+def lint_expr(expr: str, description: str = "") -> list[str]:
+    """Conventions for one PromQL expression of a dashboard target (`description`: its panel's)."""
     try:
         selectors, ranges = scan(expr)
+        unguarded = unguarded_time_differences(expr)
     except (ValueError, IndexError) as e:
         return [f"does not parse: {e}"]
     msgs: list[str] = []
+    for operand in unguarded:
+        msgs.append(f"time() - {operand} has no > 0 guard on the timestamp (0 would show as 55 years)")
     for s in selectors:
+        if ":" in s.metric and s.metric not in description:
+            msgs.append(f"uses the recording rule {s.metric} but the panel description does not name it")
+        for label in SPLIT_HISTOGRAMS.get(s.metric, ()):
+            pinned = s.matchers.get(label, ("", ""))[0] == "="
+            if not pinned and not s.keeps(label):
+                msgs.append(f"{s.metric} is aggregated over a mix of {label} values (pin it or keep it in by)")
         for label, var in (("job", "$job"), ("instance", "$instance")):
             op_value = s.matchers.get(label)
             if op_value is None or var not in op_value[1]:

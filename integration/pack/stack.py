@@ -1,18 +1,20 @@
 """A throwaway monitoring stack for the end-to-end pack tests.
 
 Starts, in a temporary directory and on loopback ephemeral ports:
-- the exporter binary ($EXPORTER_BIN, default .build/debug/provider-health-exporter) in --demo mode;
+- one or more instances of the exporter binary ($EXPORTER_BIN, default .build/debug/provider-health-exporter),
+  by default one in --demo mode; several instances are targets of one scrape job (an HA pair);
 - a webhook receiver (a threading HTTP server in this process);
 - Alertmanager (Debian's prometheus-alertmanager) with the shipped alertmanager.yml, its webhooks
   pointed at the receiver and its group waits shortened;
 - Prometheus with the shipped prometheus.yml and rule files, targets rewritten to the ports above,
-  1 s scrape/evaluation intervals and every alert's `for:` shortened to 2 s.
+  1 s scrape/evaluation intervals and every alert's `for:` shortened (to 2 s unless the stack says otherwise).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -22,6 +24,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -91,8 +94,25 @@ def demo_statuses(metrics: str) -> dict[str, str]:
 
 
 def demo_settled(metrics: str) -> bool:
+    return settled(metrics, DEMO_SETTLED)
+
+
+def settled(metrics: str, expected: dict[str, str]) -> bool:
     current = demo_statuses(metrics)
-    return all(current.get(p) == status for p, status in DEMO_SETTLED.items())
+    return all(current.get(p) == status for p, status in expected.items())
+
+
+@dataclass
+class ExporterSpec:
+    """One exporter instance: a name (logs, kill_exporter) and its arguments besides --web.listen-address."""
+
+    name: str
+    args: list[str]
+    addr: str = ""
+
+
+def demo_exporter(name: str = "exporter") -> ExporterSpec:
+    return ExporterSpec(name, ["--demo", "--aggregation.interval", "2s"])
 
 
 # --------------------------------------------------------------------------- webhook receiver
@@ -125,7 +145,7 @@ class WebhookReceiver(ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _WebhookHandler)
         self._lock = threading.Lock()
-        self._received: list[tuple[str, dict]] = []
+        self._received: list[tuple[float, str, dict]] = []  # (time.monotonic(), path, payload)
         self._thread = threading.Thread(target=self.serve_forever, name="webhook-receiver", daemon=True)
 
     @property
@@ -141,31 +161,42 @@ class WebhookReceiver(ThreadingHTTPServer):
 
     def record(self, path: str, payload: dict) -> None:
         with self._lock:
-            self._received.append((path, payload))
+            self._received.append((time.monotonic(), path, payload))
 
     def notifications(self) -> list[tuple[str, dict]]:
         with self._lock:
-            return list(self._received)
+            return [(path, payload) for _, path, payload in self._received]
 
     def alerts(self) -> list[tuple[str, dict]]:
         """Every alert of every notification, with the path (receiver) it was sent to."""
         return [(path, alert) for path, payload in self.notifications() for alert in payload.get("alerts", [])]
 
+    def timed_alerts(self) -> list[tuple[float, str, dict]]:
+        """Every alert of every notification with the time.monotonic() it arrived and the path it was sent to."""
+        with self._lock:
+            received = list(self._received)
+        return [(at, path, alert) for at, path, payload in received for alert in payload.get("alerts", [])]
+
 
 # --------------------------------------------------------------------------- config rewriting
 
-def prometheus_test_config(workdir: Path, exporter: str, prometheus: str, alertmanager: str) -> Path:
-    """Write the shipped prometheus.yml, and its rule files, adapted to the test ports."""
+def prometheus_test_config(workdir: Path, exporters: list[str], prometheus: str, alertmanager: str,
+                           for_durations: dict[str, str] | None = None) -> Path:
+    """Write the shipped prometheus.yml, and its rule files, adapted to the test ports.
+
+    Every exporter address is a target of the exporter job. Each alert's `for:` becomes
+    for_durations[alertname], or TEST_FOR.
+    """
     cfg = yaml.safe_load((REPO_ROOT / "prometheus.yml").read_text())
     cfg.setdefault("global", {}).update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
     jobs = {sc["job_name"] for sc in cfg["scrape_configs"]}
     if EXPORTER_JOB not in jobs:
         raise StackStartError(f"prometheus.yml has no job named {EXPORTER_JOB}")
     for sc in cfg["scrape_configs"]:
-        target = {EXPORTER_JOB: exporter, "prometheus": prometheus}.get(sc["job_name"])
-        if target is None:
+        targets = {EXPORTER_JOB: exporters, "prometheus": [prometheus]}.get(sc["job_name"])
+        if targets is None:
             raise StackStartError(f"prometheus.yml job {sc['job_name']} has no loopback equivalent in the test")
-        sc["static_configs"] = [{"targets": [target]}]
+        sc["static_configs"] = [{"targets": targets}]
     cfg["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
     rule_files = []
     for rel in cfg.get("rule_files", []):
@@ -173,7 +204,7 @@ def prometheus_test_config(workdir: Path, exporter: str, prometheus: str, alertm
         for group in doc["groups"]:
             for rule in group["rules"]:
                 if "alert" in rule:
-                    rule["for"] = TEST_FOR
+                    rule["for"] = (for_durations or {}).get(rule["alert"], TEST_FOR)
         out = workdir / Path(rel).name
         out.write_text(yaml.safe_dump(doc, sort_keys=False))
         rule_files.append(str(out))
@@ -208,19 +239,39 @@ def alertmanager_test_config(workdir: Path, receiver_port: int) -> Path:
 # --------------------------------------------------------------------------- the stack
 
 class Stack:
-    def __init__(self, workdir: Path):
+    """The stack. `exporters` default to one demo instance; `expected` is the {provider: status} every instance
+    must report before Prometheus starts; `for_durations` overrides the shortened `for:` of single alerts;
+    `traffic` (passive outcomes) is posted to every live instance every 2 s, so that traffic series exist."""
+
+    def __init__(self, workdir: Path, exporters: list[ExporterSpec] | None = None,
+                 expected: dict[str, str] | None = None, for_durations: dict[str, str] | None = None,
+                 traffic: list[dict] | None = None, settle_timeout: float = 45):
         self.workdir = Path(workdir)
+        self.exporters = exporters or [demo_exporter()]
+        self.expected = DEMO_SETTLED if expected is None else expected
+        self.for_durations = for_durations or {}
+        self.traffic = traffic or []
+        self.settle_timeout = settle_timeout
         self.procs: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, Path] = {}
         self.receiver: WebhookReceiver | None = None
-        self.exporter_addr = self.prometheus_addr = self.alertmanager_addr = ""
+        self.prometheus_addr = self.alertmanager_addr = ""
         self.started_at = 0.0
         self.ready_at = 0.0
+        self.killed: set[str] = set()
+        self._stop_traffic = threading.Event()
+        self._traffic_thread: threading.Thread | None = None
+
+    @property
+    def exporter_addr(self) -> str:
+        """The address of the first exporter instance."""
+        return self.exporters[0].addr
 
     # ---- lifecycle
 
     def start(self) -> None:
         self.started_at = time.monotonic()
+        self.workdir.mkdir(parents=True, exist_ok=True)
         binary = exporter_binary()
         if not (binary.is_file() and os.access(binary, os.X_OK)):
             raise StackStartError(
@@ -235,7 +286,8 @@ class Stack:
         self.receiver = WebhookReceiver()
         self.receiver.start()
 
-        self.exporter_addr = f"127.0.0.1:{free_port()}"
+        for spec in self.exporters:
+            spec.addr = f"127.0.0.1:{free_port()}"
         self.prometheus_addr = f"127.0.0.1:{free_port()}"
         self.alertmanager_addr = f"127.0.0.1:{free_port()}"
 
@@ -246,34 +298,79 @@ class Stack:
                                      f"--web.listen-address={self.alertmanager_addr}",
                                      "--cluster.listen-address=", "--log.level=warn"])
 
-        ex_dir = self.workdir / "exporter"
-        ex_dir.mkdir()
-        self._spawn("exporter", [str(binary), "--demo", "--aggregation.interval", "2s",
-                                 "--web.listen-address", self.exporter_addr], cwd=ex_dir)
+        for spec in self.exporters:
+            ex_dir = self.workdir / spec.name
+            ex_dir.mkdir()
+            self._spawn(spec.name, [str(binary), *spec.args, "--web.listen-address", spec.addr], cwd=ex_dir)
 
         self._wait("alertmanager", f"http://{self.alertmanager_addr}/-/ready", lambda code, _: code == 200)
-        self._wait("exporter", f"http://{self.exporter_addr}/metrics",
-                   lambda code, body: code == 200 and demo_settled(body.decode(errors="replace")), timeout=45,
-                   unready=lambda body: f"demo providers not yet {DEMO_SETTLED}; current statuses "
-                                        f"{demo_statuses(body.decode(errors='replace'))}")
+        for spec in self.exporters:
+            self._wait(spec.name, f"http://{spec.addr}/metrics",
+                       lambda code, body: code == 200 and settled(body.decode(errors="replace"), self.expected),
+                       timeout=self.settle_timeout,
+                       unready=lambda body: f"providers not yet {self.expected}; current statuses "
+                                            f"{demo_statuses(body.decode(errors='replace'))}")
+        if self.traffic:
+            self._traffic_thread = threading.Thread(target=self._post_traffic, name="traffic", daemon=True)
+            self._traffic_thread.start()
 
-        prom_cfg = prometheus_test_config(self.workdir, self.exporter_addr, self.prometheus_addr,
-                                          self.alertmanager_addr)
+        prom_cfg = prometheus_test_config(self.workdir, [spec.addr for spec in self.exporters],
+                                          self.prometheus_addr, self.alertmanager_addr, self.for_durations)
         self._spawn("prometheus", [prometheus, f"--config.file={prom_cfg}",
                                    f"--storage.tsdb.path={self.workdir / 'tsdb'}",
                                    f"--web.listen-address={self.prometheus_addr}", "--log.level=warn"])
         self._wait("prometheus", f"http://{self.prometheus_addr}/-/ready", lambda code, _: code == 200)
-        # The exporter's series are in Prometheus once a scrape has succeeded.
+        # The exporters' series are in Prometheus once a scrape of every instance has succeeded.
+        want = len(self.exporters)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             self._check_alive()
-            if self.query(f'up{{job="{EXPORTER_JOB}"}} == 1') and self.query("provider_status"):
+            up = self.query(f'up{{job="{EXPORTER_JOB}"}} == 1')
+            scraped = self.query(f'count by (instance) (provider_status{{job="{EXPORTER_JOB}"}})')
+            if len(up) == want and len(scraped) == want:
                 self.ready_at = time.monotonic()
                 return
             time.sleep(0.3)
-        raise StackStartError("Prometheus did not scrape the exporter within 20s\n" + self.diagnostics())
+        raise StackStartError(f"Prometheus did not scrape all {want} exporter instance(s) within 20s\n"
+                              + self.diagnostics())
+
+    def kill_exporter(self, name: str) -> None:
+        """Kill one exporter instance at once (SIGKILL, as a crash would); Prometheus keeps its target."""
+        proc = self.procs[name]
+        self.killed.add(name)
+        proc.kill()
+        proc.wait(timeout=10)
+
+    def post_outcomes(self, addr: str, outcomes: list[dict]) -> int:
+        """POST passive outcomes (NDJSON) to one exporter instance; returns the HTTP status."""
+        body = "\n".join(json.dumps(o) for o in outcomes).encode()
+        request = urllib.request.Request(f"http://{addr}/api/v1/outcomes", data=body, method="POST",
+                                         headers={"Content-Type": "application/x-ndjson"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def _post_traffic(self) -> None:
+        rng = random.Random(7)
+        while True:
+            for spec in self.exporters:
+                if spec.name in self.killed:
+                    continue
+                batch = [dict(o, latency_seconds=round(o.get("latency_seconds", 0.5) * rng.uniform(0.8, 1.2), 3))
+                         for o in self.traffic]
+                try:
+                    self.post_outcomes(spec.addr, batch)
+                except OSError:
+                    pass
+            if self._stop_traffic.wait(2.0):
+                return
 
     def stop(self) -> None:
+        self._stop_traffic.set()
+        if self._traffic_thread is not None:
+            self._traffic_thread.join(timeout=10)
         for name, proc in reversed(list(self.procs.items())):
             if proc.poll() is None:
                 proc.terminate()
@@ -297,7 +394,7 @@ class Stack:
 
     def _check_alive(self) -> None:
         for name, proc in self.procs.items():
-            if proc.poll() is not None:
+            if name not in self.killed and proc.poll() is not None:
                 raise StackStartError(f"{name} exited with code {proc.returncode}\n" + self.log_tail(name))
 
     def _wait(self, name: str, url: str, ready, timeout: float = 30, unready=None) -> None:
@@ -349,6 +446,13 @@ class Stack:
 
     def alerts(self) -> list[dict]:
         return self.api("/api/v1/alerts")["alerts"]
+
+    def alertmanager_alerts(self) -> list[dict]:
+        """Alertmanager's alerts, each with status.state (active, suppressed) and status.inhibitedBy."""
+        code, body = http_get(f"http://{self.alertmanager_addr}/api/v2/alerts", timeout=10)
+        if code != 200:
+            raise PromQLError(f"Alertmanager /api/v2/alerts: HTTP {code}: {body[:200]!r}")
+        return json.loads(body)
 
     def rules(self) -> list[dict]:
         return [r for g in self.api("/api/v1/rules")["groups"] for r in g["rules"]]

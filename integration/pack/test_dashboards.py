@@ -11,7 +11,7 @@ import json
 import pytest
 import yaml
 
-from dashboard_lint import lint, lint_expr, scan
+from dashboard_lint import iter_panels, iter_targets, lint, lint_expr, scan
 from packpaths import DASHBOARDS, DASHBOARD_DIR, REPO_ROOT, load_dashboard
 
 
@@ -47,14 +47,57 @@ def test_provider_dashboard_has_provider_and_model_drilldown():
             assert 'provider=~"$provider"' in t["expr"], (p["title"], t["expr"])
 
 
-def test_latency_quantiles_come_from_the_histogram():
-    d = load_dashboard("provider-health.json")
-    panel = next(p for p in d["panels"] if p["title"] == "Response time p50 / p95 / p99")
+def _panel(d: dict, title: str) -> dict:
+    return next(p for p in iter_panels(d) if p["title"] == title)
+
+
+@pytest.mark.parametrize("title,source", [("Probe response time p50 / p95 / p99", "probe"),
+                                          ("Traffic response time p50 / p95 / p99", "traffic")])
+def test_latency_quantiles_come_from_the_histogram_per_source_and_operation(title, source):
+    panel = _panel(load_dashboard("provider-health.json"), title)
     exprs = [t["expr"] for t in panel["targets"]]
     assert [e.split(",")[0] for e in exprs] == ["histogram_quantile(0.5", "histogram_quantile(0.95",
                                                  "histogram_quantile(0.99"]
     for e in exprs:
-        assert "provider_response_time_seconds_bucket" in e
+        assert "provider_response_time_seconds_bucket{" in e
+        assert f'source="{source}"' in e
+        assert "sum by (provider, operation, le)" in e
+
+
+@pytest.mark.parametrize("title,threshold", [
+    ("Probe p95 against threshold", "provider_latency_threshold_seconds"),
+    ("Error rate", "provider_error_rate_threshold"),
+    ("Rate-limit remaining", "provider_rate_limit_remaining_threshold"),
+])
+def test_panels_draw_the_thresholds_the_exporter_applies(title, threshold):
+    panel = _panel(load_dashboard("provider-health.json"), title)
+    targets = {t["refId"]: t["expr"] for t in panel["targets"]}
+    dashed = [o["matcher"]["options"] for o in panel["fieldConfig"]["overrides"]
+              if o["matcher"]["id"] == "byFrameRefID"
+              and any(p["id"] == "custom.lineStyle" for p in o["properties"])]
+    assert [ref for ref, e in targets.items() if threshold in e] == dashed
+
+
+@pytest.mark.parametrize("title,needle", [
+    ("Active conditions", "provider_condition{"),
+    ("Conditions over time", "provider_condition{"),
+    ("Retry-after pause", "provider_retry_after_until_timestamp_seconds{"),
+    ("Evidence age", "provider_last_result_timestamp_seconds{"),
+    ("Window results", "provider_window_results{"),
+    ("Next probe due in", "provider_next_probe_timestamp_seconds{"),
+    ("Time since last probe", "provider_last_probe_timestamp_seconds{"),
+])
+def test_provider_dashboard_shows_the_evidence_behind_the_status(title, needle):
+    panel = _panel(load_dashboard("provider-health.json"), title)
+    assert any(needle in t["expr"] for t in panel["targets"])
+
+
+@pytest.mark.parametrize("filename", sorted(DASHBOARDS))
+def test_dashboards_need_no_recording_rule(filename):
+    # Every panel works with only the exporter's own series in Prometheus.
+    for panel, target in iter_targets(load_dashboard(filename)):
+        selectors, _ = scan(target["expr"])
+        assert not [s.metric for s in selectors if ":" in s.metric], (panel["title"], target["expr"])
 
 
 def test_exporter_dashboard_uses_scrape_duration():
@@ -151,3 +194,42 @@ def test_dashboards_are_valid_json_with_stable_formatting():
         text = (DASHBOARD_DIR / f).read_text()
         assert json.loads(text)["uid"]
         assert text.endswith("\n")
+
+
+def test_lint_reports_a_recording_rule_the_description_does_not_name():
+    expr = 'sum(job_provider:x:rate5m{job=~"$job", instance=~"$instance"})'
+    assert lint_expr(expr, "Failure ratio.") == [
+        "uses the recording rule job_provider:x:rate5m but the panel description does not name it"]
+    assert lint_expr(expr, "Needs the recording rule job_provider:x:rate5m (prometheus/rules.yml).") == []
+
+
+@pytest.mark.parametrize("expr", [
+    'time() - max by (provider) (ts{job=~"$job", instance=~"$instance"})',
+    'time() - ts{job=~"$job", instance=~"$instance"} > 0',
+    'time() - (ts{job=~"$job", instance=~"$instance"})',
+])
+def test_lint_reports_time_minus_an_unguarded_timestamp(expr):
+    assert any("no > 0 guard" in m for m in lint_expr(expr))
+
+
+@pytest.mark.parametrize("expr", [
+    'time() - max by (provider) (ts{job=~"$job", instance=~"$instance"} > 0)',
+    'time() - (ts{job=~"$job", instance=~"$instance"} > 0)',
+    'max(ts{job=~"$job", instance=~"$instance"}) - time() > 0',
+])
+def test_lint_accepts_guarded_timestamps(expr):
+    assert lint_expr(expr) == []
+
+
+def test_lint_reports_a_quantile_over_mixed_sources_and_operations():
+    sel = '{job=~"$job", instance=~"$instance"}'
+    mixed = f"histogram_quantile(0.95, sum by (provider, le) (rate(provider_response_time_seconds_bucket{sel}[$__rate_interval])))"
+    msgs = lint_expr(mixed)
+    assert any("mix of source" in m for m in msgs) and any("mix of operation" in m for m in msgs)
+    pinned = ('histogram_quantile(0.95, sum by (provider, operation, le) (rate(provider_response_time_seconds_bucket'
+              '{job=~"$job", instance=~"$instance", source="probe"}[$__rate_interval])))')
+    assert lint_expr(pinned) == []
+    regex = pinned.replace('source="probe"', 'source=~"probe|traffic"')
+    assert any("mix of source" in m for m in lint_expr(regex))
+    unaggregated = f"histogram_quantile(0.95, rate(model_response_time_seconds_bucket{sel}[$__rate_interval]))"
+    assert lint_expr(unaggregated) == []

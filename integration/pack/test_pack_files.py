@@ -14,6 +14,9 @@ from dashboard_lint import iter_panels
 from packpaths import DASHBOARDS, REPO_ROOT, RULES_DIR, load_dashboard, load_yaml
 
 SEVERITIES = {"critical", "warning"}
+# The mixin's default _config.runbookURLBase, which the shipped rule files are rendered with.
+RUNBOOK_BASE = "https://github.com/provider-health-exporter/provider-health-exporter/blob/main/docs/runbook.md"
+GENERATED_HEADER = "# Generated from mixin/ by scripts/generate-pack.sh"
 
 
 def _yaml(rel: str):
@@ -45,8 +48,10 @@ def runbook_anchors() -> set[str]:
 
 def test_the_required_alerts_exist():
     required = {"ProviderDown", "ProviderUnauthorized", "ProviderRateLimited", "ProviderHighErrorRate",
-                "ProviderHighLatency", "ProviderCircuitBreakerOpen", "ProviderNoneHealthy",
-                "ProviderProbesStale", "ProviderHealthExporterDown", "ProviderHealthExporterConfigReloadFailed"}
+                "ProviderHighLatency", "ProviderModelUnavailable", "ProviderCircuitBreakerOpen",
+                "ProviderNoneAvailable", "ProviderNoneHealthy", "ProviderProbesStale", "ProviderHealthExporterDown",
+                "ProviderHealthExporterJobDown", "ProviderHealthExporterAbsent",
+                "ProviderHealthExporterConfigReloadFailed", "ProviderHealthExporterAggregationStalled"}
     assert required <= set(ALERT_NAMES)
     assert len(set(ALERT_NAMES)) == len(ALERT_NAMES)
 
@@ -60,26 +65,69 @@ def test_alert_follows_mixin_style(rule):
     ann = rule["annotations"]
     assert ann["summary"].strip()
     assert "{{" in ann["description"], "description should be templated"
-    assert ann["runbook_url"] == f"docs/runbook.md#{name.lower()}"
+    # Absolute, so that the link in a notification works.
+    assert ann["runbook_url"] == f"{RUNBOOK_BASE}#{name.lower()}"
     assert name.lower() in runbook_anchors(), f"docs/runbook.md has no section {name}"
 
 
 @pytest.mark.parametrize("rule", [r for r in ALERTS if r["alert"] != "ProviderHealthExporterAbsent"],
                          ids=[n for n in ALERT_NAMES if n != "ProviderHealthExporterAbsent"])
 def test_alert_expression_selects_the_job(rule):
-    # Either a raw selector with the job, or a recording rule that already selected it.
-    expr = rule["expr"]
-    assert 'job="provider-health-exporter"' in expr or re.search(r"\bjob_[a-z_]*:", expr), expr
+    assert 'job="provider-health-exporter"' in rule["expr"], rule["expr"]
 
 
-def test_provider_alerts_keep_job_and_provider_labels_only():
-    # Aggregating away `instance` is what keeps HA pairs and shards right.
-    for rule in ALERTS:
-        if rule["alert"].startswith("ProviderHealthExporter") or rule["alert"] in ("ProviderProbesStale",
-                                                                                   "ProviderNoneHealthy"):
-            continue
-        expr = rule["expr"]
-        assert "by (job, provider)" in expr or expr.strip().startswith("job_provider:"), rule["alert"]
+@pytest.mark.parametrize("rule", ALERTS, ids=ALERT_NAMES)
+def test_alerts_need_no_recording_rule(rule):
+    # The alerts read the exporter's series directly: they work with alerts.yml alone.
+    assert not re.search(r"\b[a-z_]+:[a-z_:0-9]+", rule["expr"]), rule["expr"]
+
+
+# How each provider alert aggregates over instances; `instance` is never kept, so HA pairs and shards stay right.
+PROVIDER_ALERT_AGGREGATION = {
+    "ProviderDown": "min by (job, provider)",  # every instance must agree
+    "ProviderUnauthorized": "max by (job, provider)",  # any instance
+    "ProviderRateLimited": "max by (job, provider)",
+    "ProviderHighErrorRate": "max by (job, provider)",
+    "ProviderHighLatency": "max by (job, provider)",
+    "ProviderModelUnavailable": "max by (job, provider, model)",  # unavailable on every instance
+    "ProviderCircuitBreakerOpen": "max by (job, provider)",
+    "ProviderNoneAvailable": "max by (job)",
+    "ProviderNoneHealthy": "max by (job)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROVIDER_ALERT_AGGREGATION))
+def test_provider_alerts_aggregate_instances_away(name):
+    rule = next(r for r in ALERTS if r["alert"] == name)
+    assert rule["expr"].lstrip().startswith(PROVIDER_ALERT_AGGREGATION[name]), rule["expr"]
+
+
+def test_every_alert_is_either_provider_or_exporter_scoped():
+    per_instance = {"ProviderProbesStale", "ProviderHealthExporterDown", "ProviderHealthExporterConfigReloadFailed",
+                    "ProviderHealthExporterAggregationStalled"}
+    per_job = {"ProviderHealthExporterJobDown", "ProviderHealthExporterAbsent"}
+    assert set(ALERT_NAMES) == set(PROVIDER_ALERT_AGGREGATION) | per_instance | per_job
+
+
+@pytest.mark.parametrize("name,threshold", [("ProviderHighErrorRate", "provider_error_rate_threshold"),
+                                            ("ProviderHighLatency", "provider_latency_threshold_seconds"),
+                                            ("ProviderProbesStale", "provider_probe_interval_seconds")])
+def test_alerts_show_the_thresholds_the_exporter_exports(name, threshold):
+    rule = next(r for r in ALERTS if r["alert"] == name)
+    assert f"query (printf `max({threshold}{{" in rule["annotations"]["description"]
+
+
+def test_alerts_follow_the_exporter_verdicts_not_fixed_thresholds():
+    exprs = {r["alert"]: r["expr"] for r in ALERTS}
+    assert 'provider_condition{job="provider-health-exporter", condition="error_rate"}' in exprs["ProviderHighErrorRate"]
+    assert 'provider_condition{job="provider-health-exporter", condition="latency"}' in exprs["ProviderHighLatency"]
+    assert "provider_probe_interval_seconds" in exprs["ProviderProbesStale"]
+    assert "900" not in exprs["ProviderProbesStale"]
+
+
+@pytest.mark.parametrize("rel", ["prometheus/alerts.yml", "prometheus/rules.yml"])
+def test_generated_rule_files_say_where_they_come_from(rel):
+    assert GENERATED_HEADER in (REPO_ROOT / rel).read_text().split("groups:", 1)[0]
 
 
 # ------------------------------------------------------------------ unit-test coverage
@@ -136,21 +184,83 @@ def test_inhibition_rules_name_existing_alerts():
                 assert any(pattern.fullmatch(n) for n in ALERT_NAMES), f"{m} matches no alert"
 
 
-def test_exporter_down_inhibits_provider_alerts_but_not_itself():
-    cfg = _yaml("alertmanager.yml")
-    rule = next(r for r in cfg["inhibit_rules"] if any("ProviderHealthExporter" in m for m in r["source_matchers"]))
+def _matches(matchers: list[str], labels: dict[str, str]) -> bool:
+    for m in matchers:
+        name, op, value = re.fullmatch(r'(\w+)\s*(=~|!~|=|!=)\s*"?(.*?)"?', m).groups()
+        actual = labels.get(name, "")
+        hit = re.fullmatch(value, actual) is not None if op in ("=~", "!~") else actual == value
+        if op in ("!=", "!~"):
+            hit = not hit
+        if not hit:
+            return False
+    return True
 
-    def targeted(name: str) -> bool:
-        for m in rule["target_matchers"]:
-            field, op, value = re.fullmatch(r'(\w+)\s*(=~|!~|=|!=)\s*"?(.*?)"?', m).groups()
-            hit = re.fullmatch(value, name) is not None
-            if (op == "=~" and not hit) or (op == "!~" and hit):
-                return False
-        return True
 
-    assert targeted("ProviderDown") and targeted("ProviderNoneHealthy")
-    assert not targeted("ProviderHealthExporterDown")
-    assert rule["equal"] == ["job"]
+def inhibited(active: list[dict[str, str]]) -> set[str]:
+    """Alertmanager's inhibition over firing alerts (label sets): the alertnames it would silence."""
+    rules = _yaml("alertmanager.yml")["inhibit_rules"]
+    out = set()
+    for target in active:
+        for rule in rules:
+            if not _matches(rule["target_matchers"], target):
+                continue
+            for source in active:
+                if source is target or not _matches(rule["source_matchers"], source):
+                    continue
+                if all(source.get(label, "") == target.get(label, "") for label in rule.get("equal", [])):
+                    out.add(target["alertname"])
+    return out
+
+
+JOB = "provider-health-exporter"
+
+
+def _alert(name: str, **labels) -> dict[str, str]:
+    return {"alertname": name, "job": JOB, **labels}
+
+
+def test_one_dead_replica_inhibits_no_provider_alert():
+    active = [_alert("ProviderHealthExporterDown", instance="b:9464"), _alert("ProviderDown", provider="p1"),
+              _alert("ProviderNoneHealthy")]
+    assert inhibited(active) == set()
+
+
+@pytest.mark.parametrize("source", ["ProviderHealthExporterJobDown", "ProviderHealthExporterAbsent"])
+def test_a_job_without_live_instances_inhibits_every_provider_alert_of_that_job(source):
+    providers = [_alert(n, provider="p1") for n in PROVIDER_ALERT_AGGREGATION if n != "ProviderModelUnavailable"]
+    providers += [_alert("ProviderModelUnavailable", provider="p1", model="m1"), _alert("ProviderProbesStale",
+                                                                                        instance="a:9464",
+                                                                                        provider="p1")]
+    other_job = {**_alert("ProviderDown", provider="p1"), "job": "other"}
+    got = inhibited([_alert(source), *providers, other_job])
+    assert got == {a["alertname"] for a in providers}
+    assert source not in got
+
+
+def test_job_down_inhibits_the_per_instance_alerts():
+    active = [_alert("ProviderHealthExporterJobDown"), _alert("ProviderHealthExporterDown", instance="a:9464"),
+              _alert("ProviderHealthExporterDown", instance="b:9464")]
+    assert inhibited(active) == {"ProviderHealthExporterDown"}
+
+
+def test_provider_level_inhibitions():
+    down = [_alert("ProviderDown", provider="p1")] + [
+        _alert(n, provider="p1") for n in ("ProviderHighErrorRate", "ProviderHighLatency",
+                                            "ProviderCircuitBreakerOpen")] + [
+        _alert("ProviderModelUnavailable", provider="p1", model="m1")]
+    assert inhibited(down) == {"ProviderHighErrorRate", "ProviderHighLatency", "ProviderCircuitBreakerOpen",
+                               "ProviderModelUnavailable"}
+    unauthorized = [_alert("ProviderUnauthorized", provider="p1"), _alert("ProviderDown", provider="p1")]
+    assert inhibited(unauthorized) == {"ProviderDown"}
+    limited = [_alert("ProviderRateLimited", provider="p1"), _alert("ProviderHighErrorRate", provider="p1"),
+               _alert("ProviderHighLatency", provider="p1")]
+    assert inhibited(limited) == {"ProviderHighErrorRate"}
+    assert inhibited([_alert("ProviderNoneAvailable"), _alert("ProviderNoneHealthy")]) == {"ProviderNoneHealthy"}
+
+
+def test_inhibition_keeps_other_providers_alerts():
+    active = [_alert("ProviderDown", provider="p1"), _alert("ProviderHighLatency", provider="p2")]
+    assert inhibited(active) == set()
 
 
 def test_alertmanager_routes_by_severity_to_webhooks_grouped_by_provider():

@@ -1,0 +1,3 @@
+// grafanaDashboards: {'<file>.json': dashboard}.
+(import 'provider-health.libsonnet') +
+(import 'exporter-health.libsonnet')
