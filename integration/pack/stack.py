@@ -53,6 +53,16 @@ def require_running(stack) -> "Stack":
     return stack
 
 
+def wait_for(predicate, timeout: float, interval: float = 0.5):
+    """Polls `predicate` until it returns something truthy or `timeout` passes; returns its last result."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result or time.monotonic() >= deadline:
+            return result
+        time.sleep(interval)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -8,19 +8,10 @@ from __future__ import annotations
 
 import time
 
-from stack import EXPORTER_JOB, require_running
+from stack import EXPORTER_JOB, require_running, wait_for
 
 ALERT_DEADLINE = 45.0  # seconds from the stack being up
 RUNBOOK_BASE = "https://github.com/provider-health-exporter/provider-health-exporter/blob/main/docs/runbook.md"
-
-
-def _wait_for(predicate, timeout: float, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result or time.monotonic() >= deadline:
-            return result
-        time.sleep(interval)
 
 
 def _received(s, path: str, alertname: str, provider: str | None = None) -> list[dict]:
@@ -48,7 +39,7 @@ def _context(s) -> str:
 
 def test_down_provider_pages_through_alertmanager(stack):
     s = require_running(stack)
-    got = _wait_for(lambda: _received(s, "/pager", "ProviderDown", "demo-down"), ALERT_DEADLINE)
+    got = wait_for(lambda: _received(s, "/pager", "ProviderDown", "demo-down"), ALERT_DEADLINE)
     assert got, "ProviderDown for demo-down never reached the pager webhook\n" + _context(s)
     alert = got[0]
     assert alert["labels"]["severity"] == "critical"
@@ -61,7 +52,7 @@ def test_down_provider_pages_through_alertmanager(stack):
 def test_healthy_provider_never_alerts_down(stack):
     s = require_running(stack)
     # By the time demo-down has paged, demo-healthy would have too if the rule were wrong.
-    _wait_for(lambda: _received(s, "/pager", "ProviderDown", "demo-down"), ALERT_DEADLINE)
+    wait_for(lambda: _received(s, "/pager", "ProviderDown", "demo-down"), ALERT_DEADLINE)
     down = {a["labels"].get("provider") for p, a in s.receiver.alerts() if a["labels"].get("alertname") == "ProviderDown"}
     assert "demo-healthy" not in down
     for name in ("ProviderNoneAvailable", "ProviderNoneHealthy"):
@@ -75,13 +66,13 @@ def test_status_alerts_fire_for_their_demo_providers(stack):
     # condition holds, and the alert follows it.
     expected = [("ProviderUnauthorized", "demo-unauthorized"), ("ProviderRateLimited", "demo-ratelimited"),
                 ("ProviderHighLatency", "demo-slow")]
-    ok = _wait_for(lambda: all(_firing(s, name, provider) for name, provider in expected), ALERT_DEADLINE)
+    ok = wait_for(lambda: all(_firing(s, name, provider) for name, provider in expected), ALERT_DEADLINE)
     assert ok, "expected alerts not firing\n" + _context(s)
 
 
 def test_warnings_open_tickets_and_criticals_page(stack):
     s = require_running(stack)
-    got = _wait_for(lambda: _received(s, "/ticket", "ProviderRateLimited", "demo-ratelimited"), ALERT_DEADLINE)
+    got = wait_for(lambda: _received(s, "/ticket", "ProviderRateLimited", "demo-ratelimited"), ALERT_DEADLINE)
     assert got, "ProviderRateLimited never reached the ticket webhook\n" + _context(s)
     for path, alert in s.receiver.alerts():
         severity = alert["labels"].get("severity")
@@ -90,7 +81,7 @@ def test_warnings_open_tickets_and_criticals_page(stack):
 
 def test_notifications_are_grouped_by_provider(stack):
     s = require_running(stack)
-    _wait_for(lambda: _received(s, "/pager", "ProviderDown", "demo-down"), ALERT_DEADLINE)
+    wait_for(lambda: _received(s, "/pager", "ProviderDown", "demo-down"), ALERT_DEADLINE)
     for _, payload in s.receiver.notifications():
         providers = {a["labels"].get("provider") for a in payload["alerts"]}
         assert len(providers) == 1, providers
@@ -104,7 +95,7 @@ def test_every_rule_evaluates_cleanly_against_the_exporter(stack):
         rules = s.rules()
         return rules if rules and all(r.get("health") != "unknown" for r in rules) else None
 
-    rules = _wait_for(evaluated, 20)
+    rules = wait_for(evaluated, 20)
     assert rules, "rules were never evaluated\n" + _context(s)
     broken = [(r["name"], r.get("lastError")) for r in rules if r["health"] != "ok"]
     assert broken == []

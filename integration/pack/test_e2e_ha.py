@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from stack import EXPORTER_JOB, ExporterSpec, Stack, StackStartError, demo_exporter, require_running
+from stack import EXPORTER_JOB, ExporterSpec, Stack, StackStartError, demo_exporter, require_running, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "chaos"))
 from fakes import Answer, FakeProviders  # noqa: E402
@@ -29,15 +29,6 @@ from fakes import Answer, FakeProviders  # noqa: E402
 HA_FOR = {"ProviderDown": "15s", "ProviderHealthExporterDown": "2s", "ProviderHealthExporterJobDown": "2s"}
 SLOW = 1.5  # seconds a slow fake provider takes to answer: above the default 1 s p95 threshold of list_models
 DEADLINE = 90.0
-
-
-def _wait_for(predicate, timeout: float, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result or time.monotonic() >= deadline:
-            return result
-        time.sleep(interval)
 
 
 def _timed(s, path: str, alertname: str, **labels) -> list[tuple[float, dict]]:
@@ -93,13 +84,13 @@ def test_killed_replica_does_not_silence_provider_down(ha_demo):
     killed_at = time.monotonic()
 
     # The dead replica is reported as a warning (a ticket) ...
-    down = _wait_for(lambda: _timed(s, "/ticket", "ProviderHealthExporterDown", instance=dead.addr), DEADLINE)
+    down = wait_for(lambda: _timed(s, "/ticket", "ProviderHealthExporterDown", instance=dead.addr), DEADLINE)
     assert down, "ProviderHealthExporterDown for the killed instance never reached the ticket webhook\n" + _context(s)
     exporter_down_at = min(at for at, _ in down)
 
     # ... and ProviderDown, computed by the surviving replica, pages after that: it is not inhibited.
     # (Alertmanager repeats a notification after repeat_interval, 1m here, should the first one have come earlier.)
-    pages = _wait_for(lambda: [at for at, _ in _timed(s, "/pager", "ProviderDown", provider="demo-down")
+    pages = wait_for(lambda: [at for at, _ in _timed(s, "/pager", "ProviderDown", provider="demo-down")
                                if at > exporter_down_at], DEADLINE)
     assert pages, ("no ProviderDown page for demo-down after the replica's ProviderHealthExporterDown arrived\n"
                    + _context(s))
@@ -162,10 +153,10 @@ def _no_page(s) -> None:
 
 def test_slow_provider_next_to_a_healthy_one_opens_a_ticket_and_never_pages(degraded):
     s = require_running(degraded[0])
-    tickets = _wait_for(lambda: _timed(s, "/ticket", "ProviderHighLatency", provider="fake-slow"), 45)
+    tickets = wait_for(lambda: _timed(s, "/ticket", "ProviderHighLatency", provider="fake-slow"), 45)
     assert tickets, "ProviderHighLatency for fake-slow never reached the ticket webhook\n" + _context(s)
     # Give any critical alert the same time again to show up.
-    _wait_for(lambda: False, max(0.0, s.ready_at + 30 - time.monotonic()))
+    wait_for(lambda: False, max(0.0, s.ready_at + 30 - time.monotonic()))
     _no_page(s)
     assert not [a for a in s.alerts() if a["labels"].get("severity") == "critical"], _context(s)
 
@@ -174,8 +165,8 @@ def test_every_provider_degraded_is_a_ticket_not_a_page(degraded):
     s, delays = require_running(degraded[0]), degraded[1]
     delays.delay["fake-healthy"] = SLOW
     flipped = time.monotonic()
-    tickets = _wait_for(lambda: [at for at, _ in _timed(s, "/ticket", "ProviderNoneHealthy") if at > flipped], 60)
+    tickets = wait_for(lambda: [at for at, _ in _timed(s, "/ticket", "ProviderNoneHealthy") if at > flipped], 60)
     assert tickets, "ProviderNoneHealthy never reached the ticket webhook once every provider was slow\n" + _context(s)
-    _wait_for(lambda: False, max(0.0, min(tickets) + 10 - time.monotonic()))
+    wait_for(lambda: False, max(0.0, min(tickets) + 10 - time.monotonic()))
     _no_page(s)
     assert not [a for a in s.alerts() if a["labels"].get("alertname") == "ProviderNoneAvailable"], _context(s)
