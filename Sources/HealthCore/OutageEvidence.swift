@@ -19,6 +19,8 @@ public struct ModelEvidence: Sendable, Equatable {
     /// The run the current one needs to be an outage, fixed when it began so that its own failures do not
     /// raise the bar; the bar for the next run while there is none.
     public private(set) var requiredRun: Int
+    /// Failures of the run that came from the exporter's own probes (the others are a gateway's traffic).
+    public private(set) var probeFailuresInRun = 0
     /// The latest answer rejected the key.
     public private(set) var keyRejected = false
     private var previous: Kind?
@@ -58,8 +60,10 @@ public struct ModelEvidence: Sendable, Equatable {
                 requiredRun = Self.requiredRun(failuresAfterAnswers: failuresAfterAnswers, afterAnswers: afterAnswers)
             }
             run += 1
+            if source == .probe { probeFailuresInRun += 1 }
         } else {
             run = 0
+            probeFailuresInRun = 0
         }
         if let previous, previous != .failed {
             afterAnswers = afterAnswers * Self.decay + 1

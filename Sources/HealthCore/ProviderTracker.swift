@@ -194,7 +194,8 @@ public struct ProviderTracker: Sendable {
             now: now)
         rollup.lastResultTimestamp = lastResultTimestamp
         let previous = hysteresis.reported
-        rollup.status = hysteresis.update(candidate: rollup.candidate, holdCycles: holdCycles)
+        let atOnce = rollup.candidate == .unauthorized || (rollup.candidate == .down && rollup.outageSeenByProbes)
+        rollup.status = hysteresis.update(candidate: rollup.candidate, holdCycles: holdCycles, atOnce: atOnce)
         var changedFrom: ProviderStatus??
         if previous != rollup.status {
             changedFrom = .some(previous)

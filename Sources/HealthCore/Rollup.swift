@@ -9,8 +9,9 @@ public struct ModelRollup: Sendable, Equatable, Codable {
     public var p95LatencySeconds: Double?
     public var lastResultTimestamp: Double?
     public var lastFailure: FailureReason?
-    /// Failures in a row, and how many make an outage.
+    /// Failures in a row (of them, from probes), and how many make an outage.
     public var failuresInARow: Int = 0
+    public var probeFailuresInARow: Int = 0
     public var outageAfter: Int = ModelEvidence().requiredRun
 }
 
@@ -39,6 +40,9 @@ public struct ProviderRollup: Sendable, Equatable {
     /// What the rules found this cycle, and the status they call for (nil: nothing new, the last one stands).
     public var conditions: Set<StatusCondition> = []
     public var candidate: ProviderStatus? = nil
+    /// The exporter's own probes saw the outage: `down` is reported at once. An outage seen in traffic alone (a
+    /// burst of failures a gateway reports between two cycles) must hold like any other status.
+    public var outageSeenByProbes = false
     /// p95 of the window's probe results per probe operation, the numbers the latency rule compares.
     public var probeP95LatencySeconds: [OperationName: Double] = [:]
     /// Unix time of the newest result, nil before the first.
@@ -163,7 +167,8 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
             models.append(
                 ModelRollup(
                     name: name, available: evidence.available, errorRate: 0, results: 0,
-                    failuresInARow: evidence.run, outageAfter: evidence.requiredRun))
+                    failuresInARow: evidence.run, probeFailuresInARow: evidence.probeFailuresInRun,
+                    outageAfter: evidence.requiredRun))
             continue
         }
         var tally = perModel[Int(index)]
@@ -175,7 +180,8 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
                 errorRate: Double(tally.failures) / Double(tally.results), results: tally.results,
                 p50LatencySeconds: modelQuantiles[0], p95LatencySeconds: modelQuantiles[1],
                 lastResultTimestamp: tally.latestTimestamp, lastFailure: tally.latestFailure,
-                failuresInARow: evidence.run, outageAfter: evidence.requiredRun))
+                failuresInARow: evidence.run, probeFailuresInARow: evidence.probeFailuresInRun,
+                outageAfter: evidence.requiredRun))
     }
 
     let allQuantiles = quantiles([0.5, 0.95, 0.99], reordering: &all)
@@ -233,6 +239,7 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
         status: candidate ?? .healthy, breakerState: breakerState,
         consecutiveFailures: context.breaker.consecutiveFailures, rateLimit: context.rateLimit,
         latestFailure: latestFailure, models: models, conditions: conditions, candidate: candidate,
+        outageSeenByProbes: conditions.contains(.outage) && configuredRollups.contains { $0.probeFailuresInARow > 0 },
         probeP95LatencySeconds: probeP95, lastResultTimestamp: all.isEmpty ? nil : latestTimestamp)
 }
 

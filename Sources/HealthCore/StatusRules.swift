@@ -24,8 +24,6 @@ public enum ProviderStatus: String, Sendable, CaseIterable, Codable, Comparable 
         case healthy, degraded, down
     }
 
-    /// Statuses reported as soon as the rules give them: a dead provider or a rejected key must not wait.
-    public var isReportedAtOnce: Bool { self == .down || self == .unauthorized }
 
     private var order: Int { Self.allCases.firstIndex(of: self) ?? 0 }
     public static func < (lhs: ProviderStatus, rhs: ProviderStatus) -> Bool { lhs.order < rhs.order }
@@ -95,8 +93,8 @@ public func candidateStatus(_ conditions: Set<StatusCondition>) -> ProviderStatu
 }
 
 /// Hysteresis: a status other than the reported one is reported once the rules have given it for `holdCycles`
-/// consecutive cycles, so that a stationary behaviour gives a stationary status. `down` and `unauthorized`
-/// are reported at once; so is the first status of a provider.
+/// consecutive cycles, so that a stationary behaviour gives a stationary status. What must not wait (a rejected
+/// key, an outage the probes saw) is reported at once; so is the first status of a provider.
 public struct StatusHysteresis: Sendable, Equatable {
     public private(set) var reported: ProviderStatus?
     private var pending: ProviderStatus?
@@ -106,7 +104,7 @@ public struct StatusHysteresis: Sendable, Equatable {
 
     /// Feeds one cycle's candidate (nil: nothing new is known); returns the status to report. A provider with
     /// nothing known yet is `healthy`: never `down` for lack of results.
-    public mutating func update(candidate: ProviderStatus?, holdCycles: Int) -> ProviderStatus {
+    public mutating func update(candidate: ProviderStatus?, holdCycles: Int, atOnce: Bool = false) -> ProviderStatus {
         guard let current = reported else {
             let first = candidate ?? .healthy
             reported = first
@@ -122,7 +120,7 @@ public struct StatusHysteresis: Sendable, Equatable {
             pending = candidate
             pendingCycles = 1
         }
-        guard candidate.isReportedAtOnce || pendingCycles >= max(1, holdCycles) else { return current }
+        guard atOnce || pendingCycles >= max(1, holdCycles) else { return current }
         reported = candidate
         pending = nil
         return candidate

@@ -140,6 +140,30 @@ import TestSupport
         #expect(tracker.nextProbeDue() == now + 60)
     }
 
+    /// A gateway reporting a burst of failures (hundreds in a second) between two cycles: an outage in the traffic
+    /// must hold for the cycles like any other status; the same seen by the probes is reported at once.
+    @Test func anOutageSeenOnlyInTrafficHolds() {
+        let s = settings(models: ["a"])
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        for i in 0..<30 { tracker.record(result("a", at: Double(i), source: .traffic)) }
+        #expect(tracker.aggregate(now: 30, score: ScoreSettings(), holdCycles: 2).rollup.status == .healthy)
+        for i in 0..<200 { tracker.record(result("a", at: 31 + Double(i) / 200, reason: .http5xx, source: .traffic)) }
+        let burst = tracker.aggregate(now: 32, score: ScoreSettings(), holdCycles: 2).rollup
+        #expect(burst.candidate == .down)
+        #expect(!burst.outageSeenByProbes)
+        #expect(burst.status == .healthy)
+        tracker.record(result("a", at: 33, source: .traffic))
+        #expect(tracker.aggregate(now: 34, score: ScoreSettings(), holdCycles: 2).rollup.status == .healthy)
+
+        var probed = ProviderTracker(settings: s, global: GlobalSettings())
+        for i in 0..<30 { probed.record(outcome(s, at: Double(i)), completedAt: Double(i)) }
+        _ = probed.aggregate(now: 30, score: ScoreSettings(), holdCycles: 2)
+        for i in 0..<8 { probed.record(outcome(s, at: 31 + Double(i) / 10, reason: .connect), completedAt: 31) }
+        let outage = probed.aggregate(now: 32, score: ScoreSettings(), holdCycles: 2).rollup
+        #expect(outage.outageSeenByProbes)
+        #expect(outage.status == .down)
+    }
+
     @Test func aRefusedConnectionIsConfirmedAtOnce() {
         let s = settings(interval: 60)
         var tracker = ProviderTracker(settings: s, global: GlobalSettings())

@@ -36,9 +36,14 @@ import Testing
 }
 
 @Suite struct StatusHysteresisTests {
-    func feed(_ candidates: [ProviderStatus?], hold: Int = 2) -> [ProviderStatus] {
+    /// As the tracker calls it: a rejected key and a probed outage at once.
+    func feed(_ candidates: [ProviderStatus?], hold: Int = 2, atOnce: Set<ProviderStatus> = [.down, .unauthorized])
+        -> [ProviderStatus]
+    {
         var hysteresis = StatusHysteresis()
-        return candidates.map { hysteresis.update(candidate: $0, holdCycles: hold) }
+        return candidates.map {
+            hysteresis.update(candidate: $0, holdCycles: hold, atOnce: $0.map(atOnce.contains) ?? false)
+        }
     }
 
     @Test func theFirstStatusIsReportedAtOnceAndNothingKnownIsHealthy() {
@@ -62,6 +67,11 @@ import Testing
         #expect(feed([.healthy, .down, .healthy, .healthy]) == [.healthy, .down, .down, .healthy])
         #expect(feed([.healthy, .unauthorized]) == [.healthy, .unauthorized])
         #expect(feed([.down, .degraded, .healthy, .healthy]) == [.down, .down, .down, .healthy])
+    }
+
+    @Test func anOutageSeenOnlyInTrafficHoldsLikeAnyOtherStatus() {
+        #expect(feed([.healthy, .down, .healthy, .healthy], atOnce: []) == [.healthy, .healthy, .healthy, .healthy])
+        #expect(feed([.healthy, .down, .down], atOnce: []) == [.healthy, .healthy, .down])
     }
 
     @Test func cyclesWithNothingNewKeepTheStatusAndResetAPendingChange() {

@@ -6,7 +6,6 @@ prometheus-alertmanager. Without them every test here fails with the reason.
 
 from __future__ import annotations
 
-import time
 
 from stack import EXPORTER_JOB, require_running, wait_for
 
