@@ -13,6 +13,9 @@ public struct ModelRollup: Sendable, Equatable, Codable {
     public var failuresInARow: Int = 0
     public var probeFailuresInARow: Int = 0
     public var outageAfter: Int = ModelEvidence().requiredRun
+
+    /// It failed too many times in a row to be bad luck.
+    public var isOutage: Bool { failuresInARow >= outageAfter }
 }
 
 /// One provider's values over the window: everything /metrics and the API show.
@@ -193,19 +196,12 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
     let available = modelsAvailable > 0
     let breakerState = context.breaker.state(at: now)
 
+    let configuredRollups = models.prefix(context.configuredModels.count)
+    let (probeP95, slowProbes) = probeLatency(latencies: probeLatencies, times: probeTimes, context: context)
     var conditions: Set<StatusCondition> = []
     if all.isEmpty { conditions.insert(.noResults) }
     if latestFailure?.rejectsKey == true { conditions.insert(.unauthorized) }
-    let configuredRollups = models.prefix(context.configuredModels.count)
-    let unavailable = configuredRollups.filter { !$0.available }
-    if !unavailable.isEmpty {
-        let anyOutage = configuredRollups.contains { $0.failuresInARow >= $0.outageAfter }
-        if unavailable.count == configuredRollups.count, anyOutage {
-            conditions.insert(.outage)
-        } else if unavailable.contains(where: { $0.failuresInARow >= $0.outageAfter }) {
-            conditions.insert(.modelOutage)
-        }
-    }
+    if let outage = outageCondition(configuredRollups) { conditions.insert(outage) }
     if context.quotaPauseInForce { conditions.insert(.retryAfter) }
     if quotaRefusing { conditions.insert(.quotaRefusals) }
     if let ratio = context.rateLimit?.lowestRemainingRatio, ratio < context.thresholds.rateLimitRemainingRatio {
@@ -213,19 +209,7 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
     }
     // Evidence is counted in distinct moments: one failed model-list request fails every model at once.
     if failureTimes.atLeastTwo, errorRate > context.thresholds.errorRate { conditions.insert(.errorRate) }
-    var probeP95: [OperationName: Double] = [:]
-    for operation in context.probeOperations {
-        guard let latencies = probeLatencies[operation], let times = probeTimes[operation], !latencies.isEmpty else {
-            continue
-        }
-        var reordered = latencies
-        guard let p95 = quantiles([0.95], reordering: &reordered)[0] else { continue }
-        probeP95[operation] = p95
-        guard let threshold = context.thresholds.p95LatencySeconds(of: operation), p95 > threshold else { continue }
-        var slowTimes = DistinctTimes()
-        for (latency, time) in zip(latencies, times) where latency > threshold { slowTimes.insert(time) }
-        if slowTimes.atLeastTwo { conditions.insert(.latency) }
-    }
+    if slowProbes { conditions.insert(.latency) }
     if breakerState != .closed { conditions.insert(.breaker) }
     let candidate = candidateStatus(conditions)
 
@@ -239,8 +223,36 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
         status: candidate ?? .healthy, breakerState: breakerState,
         consecutiveFailures: context.breaker.consecutiveFailures, rateLimit: context.rateLimit,
         latestFailure: latestFailure, models: models, conditions: conditions, candidate: candidate,
-        outageSeenByProbes: conditions.contains(.outage) && configuredRollups.contains { $0.probeFailuresInARow > 0 },
+        outageSeenByProbes: conditions.contains(.outage) && configuredRollups.contains { $0.isOutage && $0.probeFailuresInARow > 0 },
         probeP95LatencySeconds: probeP95, lastResultTimestamp: all.isEmpty ? nil : latestTimestamp)
+}
+
+/// `outage` when every configured model is unavailable and at least one failed too many times in a row (the others
+/// may have had their key rejected); `modelOutage` when some, not all, did; nil otherwise.
+func outageCondition(_ configured: ArraySlice<ModelRollup>) -> StatusCondition? {
+    let failing = configured.filter(\.isOutage)
+    guard !failing.isEmpty else { return nil }
+    return configured.allSatisfy { !$0.available } ? .outage : .modelOutage
+}
+
+/// The p95 of each probe operation in the window, and whether one of them is above its threshold with two results
+/// at two moments above it (one slow probe is not a verdict).
+func probeLatency(
+    latencies: [OperationName: [Double]], times: [OperationName: [Double]], context: RollupContext
+) -> (p95: [OperationName: Double], slow: Bool) {
+    var p95s: [OperationName: Double] = [:]
+    var slow = false
+    for operation in context.probeOperations {
+        guard let values = latencies[operation], let moments = times[operation] else { continue }
+        var reordered = values
+        guard let p95 = quantiles([0.95], reordering: &reordered)[0] else { continue }
+        p95s[operation] = p95
+        guard let threshold = context.thresholds.p95LatencySeconds(of: operation), p95 > threshold else { continue }
+        var slowMoments = DistinctTimes()
+        for (latency, time) in zip(values, moments) where latency > threshold { slowMoments.insert(time) }
+        if slowMoments.atLeastTwo { slow = true }
+    }
+    return (p95s, slow)
 }
 
 /// The best provider: the healthy one with results in the window and the highest score (ties: lower p95, then
