@@ -32,7 +32,7 @@ phase has one expected status with a bound from the status contract (docs/reliab
 Phases (seconds, full / short), each quiet stretch at least one window + hold + an interval long:
   quiet from start-up 60 / 15; 5xx wave 16 / 4; gap 20 / 5; 5xx wave 16 / 4; quiet 72 / 16.75; 429 cascade 24 / 6;
   quiet; latency 30 / 7.5; quiet; one-model outage 36 / 9; quiet; revoked key 20 / 5; quiet.
-Total 598 s (short 139 s).
+Total 582 s (short 139 s).
 
 Checked, from polls of `/api/providers/status/openai-replay` and `/metrics` every 250 ms (short 125 ms); each bound
 gets the polling period + 150 ms on top:
