@@ -20,4 +20,4 @@ export RELEASE_BIN
 
 echo "== end-to-end tests: the exporter binary, real Prometheus and Alertmanager"
 export EXPORTER_BIN="$PWD/.build/debug/provider-health-exporter"
-python3 -m pytest -q -p no:cacheprovider integration/e2e integration/pack/test_e2e_alerting.py integration/pack/test_e2e_ha.py integration/pack/test_dashboard_queries.py integration/pack/test_runtime_libs.py
+python3 -m pytest -q -p no:cacheprovider integration/e2e integration/pack/test_e2e_alerting.py integration/pack/test_e2e_ha.py integration/pack/test_dashboard_queries.py integration/pack/test_llm_latency.py integration/pack/test_runtime_libs.py

@@ -3,6 +3,10 @@
 One `FakeProviders` server answers for several OpenAI-compatible providers, each under its own path prefix
 (`/<name>/v1/models`, `/<name>/v1/chat/completions`). What each request gets is decided by a callable
 `behaviour(provider, path, number) -> Answer`, so a run can inject exactly the latency and errors it wants.
+A behaviour with a true `wants_request` attribute is called as `behaviour(provider, path, number, request)`
+instead, `request` a `Request` (method, path, headers, body and the `model` of a completion's JSON body), so
+that it can answer per model. Every answer is logged (`served()`: arrival time, provider, path, model, status,
+service time), so a run can compare what the exporter reports with what was really served, phase by phase.
 
 A hard outage is `close()`: the listening socket *and every open connection* are closed, so keep-alive
 connections the exporter pooled fail too, and a new connection is refused. `reopen()` listens again on the
@@ -23,6 +27,39 @@ class Answer:
     headers: dict = field(default_factory=dict)
     # None: the usual body for the route and status.
     body: bytes = None
+
+
+@dataclass
+class Request:
+    """What a behaviour with `wants_request` sees of a request."""
+    method: str
+    path: str
+    headers: dict
+    body: bytes
+    # The `model` of a JSON body (completions), None otherwise.
+    model: str = None
+
+
+@dataclass
+class Served:
+    """One answer, as the fake served it."""
+    arrived: float  # time.monotonic() when the request line arrived (one clock for every process on the host)
+    provider: str
+    path: str  # the path after the provider prefix, e.g. /v1/models
+    model: str  # the completion's model, None for other requests
+    status: int
+    seconds: float  # request line to answer written
+
+
+def _model_of(body):
+    if not body:
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    model = value.get("model") if isinstance(value, dict) else None
+    return model if isinstance(model, str) else None
 
 
 class _Server(ThreadingHTTPServer):
@@ -65,15 +102,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, method):
         owner = self.server.owner
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        request_body = self.rfile.read(length) if length else b""
         parts = self.path.split("?", 1)[0].strip("/").split("/", 1)
         provider = parts[0]
         rest = "/" + (parts[1] if len(parts) > 1 else "")
         models = owner.models.get(provider)
         number = owner._count(provider)
+        model = _model_of(request_body)
         if models is None:
             answer = Answer(status=404, body=b'{"error": {"message": "no such provider"}}')
+        elif getattr(owner.behaviour, "wants_request", False):
+            request = Request(method, rest, {k.lower(): v for k, v in self.headers.items()}, request_body, model)
+            answer = owner.behaviour(provider, rest, number, request) or Answer()
         else:
             answer = owner.behaviour(provider, rest, number) or Answer()
         if answer.delay > 0:
@@ -82,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(wait)
         body = answer.body
         if body is None:
-            body = _default_body(method, rest, answer.status, models or [])
+            body = _default_body(method, rest, answer.status, models or [], model)
         owner._tally(provider, answer.status)
         self.send_response(answer.status)
         self.send_header("Content-Type", "application/json")
@@ -92,7 +132,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
-        owner._served_in(time.monotonic() - self._arrived)
+        owner._served_in(time.monotonic() - self._arrived,
+                         Served(self._arrived, provider, rest, model, answer.status, 0.0))
 
     def do_GET(self):
         self._answer("GET")
@@ -101,12 +142,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer("POST")
 
 
-def _default_body(method, rest, status, models):
+def _default_body(method, rest, status, models, model=None):
     if status == 200 and rest.endswith("/models"):
         return json.dumps({"object": "list", "data": [{"id": m, "object": "model"} for m in models]}).encode()
     if status == 200 and rest.endswith("/chat/completions"):
         return json.dumps({
-            "id": "cmpl-fake", "object": "chat.completion",
+            "id": "cmpl-fake", "object": "chat.completion", "model": model or "fake",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }).encode()
@@ -128,6 +169,7 @@ class FakeProviders:
         self._numbers = {}
         self.answers = {}  # provider -> {status: count}
         self.service_times = []  # seconds from request line to the answer written, every answer
+        self.served = []  # a `Served` per answer, in the order they were written
         self._server = None
         self._thread = None
         self.port = port
@@ -152,9 +194,12 @@ class FakeProviders:
             per = self.answers.setdefault(provider, {})
             per[status] = per.get(status, 0) + 1
 
-    def _served_in(self, seconds):
+    def _served_in(self, seconds, served=None):
         with self._lock:
             self.service_times.append(seconds)
+            if served is not None:
+                served.seconds = seconds
+                self.served.append(served)
 
     def tallies(self, provider):
         with self._lock:
@@ -228,6 +273,10 @@ class FakeProvidersProcess:
     def service_times(self):
         return self._call("service_times")
 
+    def served(self, start=0):
+        """The `Served` log from index `start` on (pass the length already read to get only what is new)."""
+        return self._call("served", start)
+
     def stop(self):
         if self._proc.is_alive():
             try:
@@ -263,6 +312,9 @@ def _serve_child(conn, models, behaviour):
             elif name == "service_times":
                 with fake._lock:
                     value = list(fake.service_times)
+            elif name == "served":
+                with fake._lock:
+                    value = list(fake.served[args[0]:])
             elif name == "stop":
                 fake.stop()
                 conn.send((True, None))

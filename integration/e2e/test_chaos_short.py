@@ -1,5 +1,7 @@
-"""The soak and the truth run in their short modes, about a minute each (the full runs: scripts/soak.sh and
-scripts/truth.sh). Each driver prints its summary; a failed check fails the test with that summary."""
+"""The chaos drivers in their short modes (the full runs: scripts/soak.sh, scripts/truth.sh, scripts/replay.sh and
+integration/chaos/quota_pause.py): the soak and the truth run about a minute each, the incident replay about
+2.5 minutes, the quota pause (with a real Prometheus and Alertmanager) about 2 minutes. Each driver prints its
+summary; a failed check fails the test with that summary."""
 import os
 import subprocess
 import sys
@@ -31,3 +33,13 @@ def test_truth_short_mode():
 def test_soak_short_mode():
     out = run_driver("soak.py", "--duration", "60s", timeout=240)
     assert "soak: PASS" in out
+
+
+def test_replay_short_mode():
+    out = run_driver("replay.py", "--short", timeout=420)
+    assert "replay: PASS" in out
+
+
+def test_quota_pause_short_mode():
+    out = run_driver("quota_pause.py", "--short", timeout=420)
+    assert "quota_pause: PASS" in out

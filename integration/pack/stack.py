@@ -8,6 +8,10 @@ Starts, in a temporary directory and on loopback ephemeral ports:
   pointed at the receiver and its group waits shortened;
 - Prometheus with the shipped prometheus.yml and rule files, targets rewritten to the ports above,
   1 s scrape/evaluation intervals and every alert's `for:` shortened (to 2 s unless the stack says otherwise).
+
+A stack can also keep the shipped `for:` durations (`default_for=None`) and Alertmanager's shipped waits
+(`shorten_alertmanager=False`), scrape at another interval (`interval`) and run another exporter binary (`binary`):
+the long quota-pause run (integration/chaos/quota_pause.py) uses the shipped timings unchanged.
 """
 
 from __future__ import annotations
@@ -191,14 +195,15 @@ class WebhookReceiver(ThreadingHTTPServer):
 # --------------------------------------------------------------------------- config rewriting
 
 def prometheus_test_config(workdir: Path, exporters: list[str], prometheus: str, alertmanager: str,
-                           for_durations: dict[str, str] | None = None) -> Path:
+                           for_durations: dict[str, str] | None = None, interval: str = "1s",
+                           default_for: str | None = TEST_FOR) -> Path:
     """Write the shipped prometheus.yml, and its rule files, adapted to the test ports.
 
-    Every exporter address is a target of the exporter job. Each alert's `for:` becomes
-    for_durations[alertname], or TEST_FOR.
+    Every exporter address is a target of the exporter job; scrapes and rule evaluations every `interval`. Each
+    alert's `for:` becomes for_durations[alertname], or `default_for` (None: the shipped one).
     """
     cfg = yaml.safe_load((REPO_ROOT / "prometheus.yml").read_text())
-    cfg.setdefault("global", {}).update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
+    cfg.setdefault("global", {}).update(scrape_interval=interval, scrape_timeout=interval, evaluation_interval=interval)
     jobs = {sc["job_name"] for sc in cfg["scrape_configs"]}
     if EXPORTER_JOB not in jobs:
         raise StackStartError(f"prometheus.yml has no job named {EXPORTER_JOB}")
@@ -214,7 +219,9 @@ def prometheus_test_config(workdir: Path, exporters: list[str], prometheus: str,
         for group in doc["groups"]:
             for rule in group["rules"]:
                 if "alert" in rule:
-                    rule["for"] = (for_durations or {}).get(rule["alert"], TEST_FOR)
+                    duration = (for_durations or {}).get(rule["alert"], default_for)
+                    if duration is not None:
+                        rule["for"] = duration
         out = workdir / Path(rel).name
         out.write_text(yaml.safe_dump(doc, sort_keys=False))
         rule_files.append(str(out))
@@ -234,10 +241,12 @@ def _shorten_route(route: dict, top: bool = True) -> None:
         _shorten_route(child, top=False)
 
 
-def alertmanager_test_config(workdir: Path, receiver_port: int) -> Path:
-    """Write the shipped alertmanager.yml with every webhook sent to the test receiver."""
+def alertmanager_test_config(workdir: Path, receiver_port: int, shorten: bool = True) -> Path:
+    """Write the shipped alertmanager.yml with every webhook sent to the test receiver (and, with `shorten`, its
+    group waits shortened)."""
     cfg = yaml.safe_load((REPO_ROOT / "alertmanager.yml").read_text())
-    _shorten_route(cfg["route"])
+    if shorten:
+        _shorten_route(cfg["route"])
     for receiver in cfg["receivers"]:
         for hook in receiver.get("webhook_configs", []) or []:
             hook["url"] = f"http://127.0.0.1:{receiver_port}/{receiver['name']}"
@@ -251,17 +260,24 @@ def alertmanager_test_config(workdir: Path, receiver_port: int) -> Path:
 class Stack:
     """The stack. `exporters` default to one demo instance; `expected` is the {provider: status} every instance
     must report before Prometheus starts; `for_durations` overrides the shortened `for:` of single alerts;
-    `traffic` (passive outcomes) is posted to every live instance every 2 s, so that traffic series exist."""
+    `traffic` (passive outcomes) is posted to every live instance every 2 s, so that traffic series exist;
+    `interval`, `default_for`, `shorten_alertmanager` and `binary`: see the module's docstring."""
 
     def __init__(self, workdir: Path, exporters: list[ExporterSpec] | None = None,
                  expected: dict[str, str] | None = None, for_durations: dict[str, str] | None = None,
-                 traffic: list[dict] | None = None, settle_timeout: float = 45):
+                 traffic: list[dict] | None = None, settle_timeout: float = 45, interval: str = "1s",
+                 default_for: str | None = TEST_FOR, shorten_alertmanager: bool = True,
+                 binary: str | Path | None = None):
         self.workdir = Path(workdir)
         self.exporters = exporters or [demo_exporter()]
         self.expected = DEMO_SETTLED if expected is None else expected
         self.for_durations = for_durations or {}
         self.traffic = traffic or []
         self.settle_timeout = settle_timeout
+        self.interval = interval
+        self.default_for = default_for
+        self.shorten_alertmanager = shorten_alertmanager
+        self.binary = binary
         self.procs: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, Path] = {}
         self.receiver: WebhookReceiver | None = None
@@ -282,7 +298,7 @@ class Stack:
     def start(self) -> None:
         self.started_at = time.monotonic()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        binary = exporter_binary()
+        binary = Path(self.binary) if self.binary else exporter_binary()
         if not (binary.is_file() and os.access(binary, os.X_OK)):
             raise StackStartError(
                 f"exporter binary not found at {binary}: build it with `swift build --product "
@@ -303,7 +319,7 @@ class Stack:
 
         am_dir = self.workdir / "alertmanager"
         am_dir.mkdir()
-        am_cfg = alertmanager_test_config(self.workdir, self.receiver.port)
+        am_cfg = alertmanager_test_config(self.workdir, self.receiver.port, self.shorten_alertmanager)
         self._spawn("alertmanager", [alertmanager, f"--config.file={am_cfg}", f"--storage.path={am_dir}",
                                      f"--web.listen-address={self.alertmanager_addr}",
                                      "--cluster.listen-address=", "--log.level=warn"])
@@ -325,7 +341,8 @@ class Stack:
             self._traffic_thread.start()
 
         prom_cfg = prometheus_test_config(self.workdir, [spec.addr for spec in self.exporters],
-                                          self.prometheus_addr, self.alertmanager_addr, self.for_durations)
+                                          self.prometheus_addr, self.alertmanager_addr, self.for_durations,
+                                          self.interval, self.default_for)
         self._spawn("prometheus", [prometheus, f"--config.file={prom_cfg}",
                                    f"--storage.tsdb.path={self.workdir / 'tsdb'}",
                                    f"--web.listen-address={self.prometheus_addr}", "--log.level=warn"])
