@@ -39,6 +39,8 @@ public struct ProviderTracker: Sendable {
     /// Per model, only operations about one model (completions, traffic): the model list latency is the provider's.
     public private(set) var modelHistograms: [String: [LatencySeries: LatencyHistogram]] = [:]
     public private(set) var evidence: [String: ModelEvidence] = [:]
+    /// The latency of each probe's check request in the window (one per probe, whatever the number of models).
+    public private(set) var checkLatencies: [TimedLatency] = []
     public private(set) var resultsTotal: [ResultSource: UInt64] = [:]
     public private(set) var failuresTotal: [FailureKey: UInt64] = [:]
     public private(set) var probeRequestsTotal: UInt64 = 0
@@ -87,12 +89,20 @@ public struct ProviderTracker: Sendable {
 
     /// Adds one result (probe or traffic) to the window, the evidence, the histograms and the counters.
     public mutating func record(_ result: ModelResult) {
+        record(result, observingLatency: true)
+    }
+
+    /// `observingLatency: false` for a probe's per-model copies of its check: the check is one request, observed
+    /// once by `record(_:completedAt:)`.
+    private mutating func record(_ result: ModelResult, observingLatency: Bool) {
         window.append(result)
         evidence[result.model, default: ModelEvidence()].observe(
             success: result.success, reason: result.reason, source: result.source)
         lastResultTimestamp = max(lastResultTimestamp ?? result.timestamp, result.timestamp)
         let series = LatencySeries(source: result.source, operation: result.operation)
-        histograms[series, default: LatencyHistogram(bounds: latencyBuckets)].observe(result.latencySeconds)
+        if observingLatency {
+            histograms[series, default: LatencyHistogram(bounds: latencyBuckets)].observe(result.latencySeconds)
+        }
         if result.operation.isPerModel {
             modelHistograms[result.model, default: [:]][series, default: LatencyHistogram(bounds: latencyBuckets)]
                 .observe(result.latencySeconds)
@@ -112,7 +122,12 @@ public struct ProviderTracker: Sendable {
         // A probe sent to confirm a failure is evidence for the status, not a new failure for the breaker: the
         // breaker keeps counting the probes of the regular cadence.
         let confirming = awaitsConfirmation
-        for result in outcome.results { record(result) }
+        for result in outcome.results { record(result, observingLatency: result.operation.isPerModel) }
+        if let seconds = outcome.checkLatencySeconds {
+            histograms[LatencySeries(source: .probe, operation: .listModels), default: LatencyHistogram(bounds: latencyBuckets)]
+                .observe(seconds)
+            checkLatencies.append(TimedLatency(timestamp: outcome.timestamp, seconds: seconds))
+        }
         probeRequestsTotal += UInt64(max(0, outcome.requestsSent))
         lastProbeTimestamp = outcome.timestamp
         lastOutcome = outcome
@@ -183,19 +198,24 @@ public struct ProviderTracker: Sendable {
         rollup: ProviderRollup, changedFrom: ProviderStatus??
     ) {
         window.expire(now: now)
+        checkLatencies.removeAll { $0.timestamp < now - window.lengthSeconds }
         // A rate-limit reading older than the window no longer describes the provider.
         let freshLimits = rateLimitTimestamp.map { now - $0 <= window.lengthSeconds } == true ? rateLimit : nil
         var rollup = rollUp(
             provider: settings.name, window: window,
             context: RollupContext(
-                configuredModels: settings.modelNames, evidence: evidence, breaker: breaker, rateLimit: freshLimits,
+                configuredModels: settings.modelNames, evidence: evidence, checkLatencies: checkLatencies,
+                breaker: breaker, rateLimit: freshLimits,
                 quotaPauseInForce: quotaPauseInForce(at: now), probeOperations: settings.probeOperations,
                 thresholds: settings.thresholds, score: score),
             now: now)
         rollup.lastResultTimestamp = lastResultTimestamp
         let previous = hysteresis.reported
         let atOnce = rollup.candidate == .unauthorized || (rollup.candidate == .down && rollup.outageSeenByProbes)
-        rollup.status = hysteresis.update(candidate: rollup.candidate, holdCycles: holdCycles, atOnce: atOnce)
+        // While a failed check waits for its confirmation (within one interval) the status waits too: the
+        // failures so far may yet be an outage, and `degraded` on the way to `down` would be one change too many.
+        let candidate = awaitsConfirmation && !atOnce ? nil : rollup.candidate
+        rollup.status = hysteresis.update(candidate: candidate, holdCycles: holdCycles, atOnce: atOnce)
         var changedFrom: ProviderStatus??
         if previous != rollup.status {
             changedFrom = .some(previous)

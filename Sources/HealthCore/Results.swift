@@ -173,14 +173,18 @@ public struct ProbeOutcome: Sendable, Equatable {
     public var rateLimit: RateLimitSnapshot?
     /// HTTP requests this probe sent (they spend the provider's quota).
     public var requestsSent: Int
+    /// Seconds the provider-level check request took (the model list, HuggingFace's whoami); nil when none was
+    /// sent. With completion probes on, the models' results are their completions, so this is the only
+    /// measure of the check.
+    public var checkLatencySeconds: Double?
     /// Unix time the probe started.
     public var timestamp: Double
     public var error: String?
 
     public init(
         provider: String, results: [ModelResult], providerReachable: Bool, reason: FailureReason? = nil,
-        statusCode: Int? = nil, rateLimit: RateLimitSnapshot? = nil, requestsSent: Int, timestamp: Double,
-        error: String? = nil
+        statusCode: Int? = nil, rateLimit: RateLimitSnapshot? = nil, requestsSent: Int,
+        checkLatencySeconds: Double? = nil, timestamp: Double, error: String? = nil
     ) {
         self.provider = provider
         self.results = results
@@ -189,6 +193,7 @@ public struct ProbeOutcome: Sendable, Equatable {
         self.statusCode = statusCode
         self.rateLimit = rateLimit
         self.requestsSent = requestsSent
+        self.checkLatencySeconds = checkLatencySeconds
         self.timestamp = timestamp
         self.error = error
     }

@@ -52,6 +52,16 @@ public struct ProviderRollup: Sendable, Equatable {
     public var lastResultTimestamp: Double? = nil
 }
 
+/// A latency measured at some moment: a probe's check request.
+public struct TimedLatency: Sendable, Equatable {
+    public var timestamp: Double
+    public var seconds: Double
+    public init(timestamp: Double, seconds: Double) {
+        self.timestamp = timestamp
+        self.seconds = seconds
+    }
+}
+
 /// The inputs of a roll-up besides the window: what the provider's tracker knows beyond its results.
 public struct RollupContext: Sendable {
     /// The models the provider is configured with (`*` for the whole API); models seen only in traffic are
@@ -59,6 +69,8 @@ public struct RollupContext: Sendable {
     public var configuredModels: [String]
     /// Each model's outage evidence; a model without an entry has none.
     public var evidence: [String: ModelEvidence]
+    /// The latency of each probe's check request in the window: what the `list_models` threshold judges.
+    public var checkLatencies: [TimedLatency]
     public var breaker: CircuitBreaker
     /// The last rate-limit reading, if it is recent enough to count.
     public var rateLimit: RateLimitSnapshot?
@@ -70,12 +82,14 @@ public struct RollupContext: Sendable {
     public var score: ScoreSettings
 
     public init(
-        configuredModels: [String], evidence: [String: ModelEvidence] = [:], breaker: CircuitBreaker = CircuitBreaker(),
+        configuredModels: [String], evidence: [String: ModelEvidence] = [:], checkLatencies: [TimedLatency] = [],
+        breaker: CircuitBreaker = CircuitBreaker(),
         rateLimit: RateLimitSnapshot? = nil, quotaPauseInForce: Bool = false, probeOperations: [OperationName] = [.listModels],
         thresholds: StatusThresholds = StatusThresholds(), score: ScoreSettings = ScoreSettings()
     ) {
         self.configuredModels = configuredModels
         self.evidence = evidence
+        self.checkLatencies = checkLatencies
         self.breaker = breaker
         self.rateLimit = rateLimit
         self.quotaPauseInForce = quotaPauseInForce
@@ -121,10 +135,14 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
     var all: [Double] = []
     all.reserveCapacity(window.count)
     var successLatencies: [Double] = []
-    var probeLatencies: [OperationName: [Double]] = [:]
-    var probeTimes: [OperationName: [Double]] = [:]
+    var completionLatencies: [TimedLatency] = []
     var failures = 0
     var failureTimes = DistinctTimes()
+    // The evidence for the error rate counts requests: a probe's failed model list is one failed request, however
+    // many models it fails.
+    var requests = 0
+    var failedRequests = 0
+    var lastCheckMoment: Double?
     var latestFailure: FailureReason?
     var latestTimestamp = -Double.infinity
 
@@ -137,17 +155,20 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
             perModel[m].latestTimestamp = entry.timestamp
             perModel[m].latestFailure = entry.reason
         }
+        let copyOfACheck = entry.source == .probe && entry.operation == .listModels && lastCheckMoment == entry.timestamp
+        if entry.source == .probe && entry.operation == .listModels { lastCheckMoment = entry.timestamp }
+        if !copyOfACheck { requests += 1 }
         if !entry.success {
             perModel[m].failures += 1
             failures += 1
             failureTimes.insert(entry.timestamp)
+            if !copyOfACheck { failedRequests += 1 }
             if entry.reason?.refusesForQuota == true { perModel[m].quotaRefusals += 1 }
         } else {
             successLatencies.append(entry.latencySeconds)
         }
-        if entry.source == .probe {
-            probeLatencies[entry.operation, default: []].append(entry.latencySeconds)
-            probeTimes[entry.operation, default: []].append(entry.timestamp)
+        if entry.source == .probe, entry.operation == .chat {
+            completionLatencies.append(TimedLatency(timestamp: entry.timestamp, seconds: entry.latencySeconds))
         }
         if entry.timestamp >= latestTimestamp {
             latestTimestamp = entry.timestamp
@@ -197,7 +218,8 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
     let breakerState = context.breaker.state(at: now)
 
     let configuredRollups = models.prefix(context.configuredModels.count)
-    let (probeP95, slowProbes) = probeLatency(latencies: probeLatencies, times: probeTimes, context: context)
+    let probeLatencies: [OperationName: [TimedLatency]] = [.listModels: context.checkLatencies, .chat: completionLatencies]
+    let (probeP95, slowProbes) = probeLatency(probeLatencies, context: context)
     var conditions: Set<StatusCondition> = []
     if all.isEmpty { conditions.insert(.noResults) }
     if latestFailure?.rejectsKey == true { conditions.insert(.unauthorized) }
@@ -207,8 +229,13 @@ public func rollUp(provider: String, window: ResultWindow, context: RollupContex
     if let ratio = context.rateLimit?.lowestRemainingRatio, ratio < context.thresholds.rateLimitRemainingRatio {
         conditions.insert(.quotaLow)
     }
-    // Evidence is counted in distinct moments: one failed model-list request fails every model at once.
-    if failureTimes.atLeastTwo, errorRate > context.thresholds.errorRate { conditions.insert(.errorRate) }
+    // Above the threshold with evidence: failures at two moments at least, and significantly more of the requests
+    // than the threshold allows (see `significantlyAbove`).
+    if failureTimes.atLeastTwo, errorRate > context.thresholds.errorRate,
+        significantlyAbove(failedRequests, of: requests, share: context.thresholds.errorRate)
+    {
+        conditions.insert(.errorRate)
+    }
     if slowProbes { conditions.insert(.latency) }
     if breakerState != .closed { conditions.insert(.breaker) }
     let candidate = candidateStatus(conditions)
@@ -235,22 +262,24 @@ func outageCondition(_ configured: ArraySlice<ModelRollup>) -> StatusCondition? 
     return configured.allSatisfy { !$0.available } ? .outage : .modelOutage
 }
 
-/// The p95 of each probe operation in the window, and whether one of them is above its threshold with two results
-/// at two moments above it (one slow probe is not a verdict).
-func probeLatency(
-    latencies: [OperationName: [Double]], times: [OperationName: [Double]], context: RollupContext
-) -> (p95: [OperationName: Double], slow: Bool) {
+/// The p95 of each probe operation in the window, and whether one of them is above its threshold with evidence:
+/// slow results at two moments at least, and significantly more than 5 % of them slow (one slow probe among
+/// many is not a verdict).
+func probeLatency(_ latencies: [OperationName: [TimedLatency]], context: RollupContext) -> (
+    p95: [OperationName: Double], slow: Bool
+) {
     var p95s: [OperationName: Double] = [:]
     var slow = false
     for operation in context.probeOperations {
-        guard let values = latencies[operation], let moments = times[operation] else { continue }
-        var reordered = values
-        guard let p95 = quantiles([0.95], reordering: &reordered)[0] else { continue }
+        guard let samples = latencies[operation], !samples.isEmpty else { continue }
+        var values = samples.map(\.seconds)
+        guard let p95 = quantiles([0.95], reordering: &values)[0] else { continue }
         p95s[operation] = p95
         guard let threshold = context.thresholds.p95LatencySeconds(of: operation), p95 > threshold else { continue }
-        var slowMoments = DistinctTimes()
-        for (latency, time) in zip(values, moments) where latency > threshold { slowMoments.insert(time) }
-        if slowMoments.atLeastTwo { slow = true }
+        let slowSamples = samples.filter { $0.seconds > threshold }
+        var moments = DistinctTimes()
+        for sample in slowSamples { moments.insert(sample.timestamp) }
+        if moments.atLeastTwo, significantlyAbove(slowSamples.count, of: samples.count, share: 0.05) { slow = true }
     }
     return (p95s, slow)
 }

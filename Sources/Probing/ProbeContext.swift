@@ -91,7 +91,8 @@ public func assembleOutcome(
     return ProbeOutcome(
         provider: provider.name, results: results, providerReachable: providerCheck.reason?.providerAnswered ?? true,
         reason: providerCheck.reason, statusCode: providerCheck.statusCode, rateLimit: rateLimit,
-        requestsSent: requestsSent, timestamp: timestamp, error: providerCheck.error)
+        requestsSent: requestsSent, checkLatencySeconds: requestsSent > 0 ? providerCheck.latencySeconds : nil,
+        timestamp: timestamp, error: providerCheck.error)
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters (and `/` when `keepSlash`).

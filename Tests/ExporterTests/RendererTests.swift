@@ -21,7 +21,8 @@ func outcome(
             ModelResult(provider: provider, model: $0, success: success, reason: success ? nil : reason, latencySeconds: latency, timestamp: time)
         },
         providerReachable: success || reason.providerAnswered, reason: success ? nil : reason,
-        statusCode: success ? 200 : 500, rateLimit: rateLimit, requestsSent: 1, timestamp: time)
+        statusCode: success ? 200 : 500, rateLimit: rateLimit, requestsSent: 1, checkLatencySeconds: latency,
+        timestamp: time)
 }
 
 func render(_ store: HealthStore, at now: Double, namespace: String? = nil) -> String {
@@ -81,17 +82,19 @@ func render(_ store: HealthStore, at now: Double, namespace: String? = nil) -> S
         #expect(!text.contains("provider_rate_limit_remaining_ratio{"), "no ratio without rate-limit headers")
     }
 
-    @Test func histogramObservesEveryResultOnce() {
+    /// One probe of a model list covering two models is one request: observed once.
+    @Test func histogramObservesEveryRequestOnce() {
         let store = HealthStore(configuration: ExporterConfiguration(providers: [provider("p")]))
         store.record(outcome("p", models: ["m1", "m2"], success: true, at: 1000, latency: 0.07), completedAt: 1000)
         _ = render(store, at: 1001)
         let text = render(store, at: 1002)  // a second cycle must not observe the same results again
         let series = "provider=\"p\",source=\"probe\",operation=\"list_models\""
-        #expect(text.contains("provider_response_time_seconds_count{\(series)} 2"))
+        #expect(text.contains("provider_response_time_seconds_count{\(series)} 1"))
         #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"0.04\"} 0"))
-        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"0.08\"} 2"))
-        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"81.92\"} 2"))
-        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"+Inf\"} 2"))
+        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"0.08\"} 1"))
+        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"81.92\"} 1"))
+        #expect(text.contains("provider_response_time_seconds_bucket{\(series),le=\"+Inf\"} 1"))
+        #expect(text.contains("provider_results_total{provider=\"p\",source=\"probe\"} 2"))
         #expect(text.contains("provider_window_results{provider=\"p\"} 2"))
         #expect(text.contains("provider_last_result_timestamp_seconds{provider=\"p\"} 1000"))
         #expect(text.contains("provider_next_probe_timestamp_seconds{provider=\"p\"} 1060"))

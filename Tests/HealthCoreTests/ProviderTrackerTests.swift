@@ -20,7 +20,7 @@ import TestSupport
             provider: s.name,
             results: s.modelNames.map { result($0, latency: latency, at: time, reason: reason) },
             providerReachable: reason?.providerAnswered ?? true, reason: reason, rateLimit: rateLimit,
-            requestsSent: 1, timestamp: time)
+            requestsSent: 1, checkLatencySeconds: latency, timestamp: time)
     }
 
     @Test func statusChangesAreCountedAfterTheHold() {
@@ -30,7 +30,7 @@ import TestSupport
         #expect(first.rollup.status == .healthy)  // nothing known yet: never down for lack of results
         #expect(first.changedFrom == .some(nil))
         for i in 0..<10 {
-            let reason: FailureReason? = i % 3 == 0 ? .http5xx : nil
+            let reason: FailureReason? = i % 3 == 1 ? .http5xx : nil
             tracker.record(outcome(s, at: 1001 + Double(i), reason: reason), completedAt: 1001 + Double(i))
         }
         let held = tracker.aggregate(now: 1011, score: ScoreSettings(), holdCycles: 2)
@@ -41,6 +41,50 @@ import TestSupport
         #expect(changed.rollup.status == .degraded)
         #expect(changed.changedFrom == .some(.healthy))
         #expect(tracker.statusChanges == [.healthy: 1, .degraded: 1])
+    }
+
+    /// With completion probes on, each model's result is its completion; the model-list check is still one request
+    /// per probe, observed once and judged by its own threshold.
+    @Test func theCheckIsObservedOncePerProbeEvenWithCompletionProbes() {
+        let s = settings(models: ["a", "b"], completion: true)
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        for i in 0..<5 {
+            let t = Double(i) * 60
+            let completions = s.modelNames.map { result($0, latency: 0.4, at: t, operation: .chat) }
+            tracker.record(
+                ProbeOutcome(provider: "p", results: completions, providerReachable: true, requestsSent: 3,
+                             checkLatencySeconds: 1.5, timestamp: t),
+                completedAt: t)
+        }
+        let list = ProviderTracker.LatencySeries(source: .probe, operation: .listModels)
+        let chat = ProviderTracker.LatencySeries(source: .probe, operation: .chat)
+        #expect(tracker.histograms[list]?.count == 5)
+        #expect(tracker.histograms[chat]?.count == 10)
+        let rollup = tracker.aggregate(now: 250, score: ScoreSettings(), holdCycles: 2).rollup
+        #expect(rollup.probeP95LatencySeconds == [.listModels: 1.5, .chat: 0.4])
+        #expect(rollup.conditions == [.latency])  // the model list is slower than its 1 s threshold
+    }
+
+    /// A failure that waits for its confirmation holds the status back: `degraded` on the way to `down` would be one
+    /// change too many.
+    @Test func theStatusWaitsForAConfirmation() {
+        let s = settings(models: ["a"], interval: 60)
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        for i in 0..<4 { tracker.record(outcome(s, at: Double(i) * 60), completedAt: Double(i) * 60) }
+        #expect(tracker.aggregate(now: 240, score: ScoreSettings(), holdCycles: 1).rollup.status == .healthy)
+        var now = 240.0
+        tracker.record(outcome(s, at: now, reason: .http5xx), completedAt: now)
+        var reported: [ProviderStatus] = []
+        while tracker.awaitsConfirmation {
+            reported.append(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 1).rollup.status)
+            now = tracker.nextProbeDue()
+            tracker.record(outcome(s, at: now, reason: .http5xx), completedAt: now)
+        }
+        reported.append(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 1).rollup.status)
+        #expect(reported.count > 2)
+        #expect(reported.dropLast().allSatisfy { $0 == .healthy })
+        #expect(reported.last == .down)
+        #expect(tracker.statusChanges == [.healthy: 1, .down: 1])
     }
 
     @Test func latencyIsKeptPerSourceAndOperationAndPerModelOnlyForWhatIsAboutOneModel() {

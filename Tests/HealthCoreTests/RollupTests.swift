@@ -14,6 +14,13 @@ import Testing
     ) -> ProviderRollup {
         var window = ResultWindow(lengthSeconds: 300)
         var evidence: [String: ModelEvidence] = [:]
+        // The probe's check is one request per probe, however many models it covers: its latency once per moment.
+        var checks: [TimedLatency] = []
+        for r in results where r.source == .probe && r.operation == .listModels && r.timestamp > now - 300
+            && checks.last?.timestamp != r.timestamp
+        {
+            checks.append(TimedLatency(timestamp: r.timestamp, seconds: r.latencySeconds))
+        }
         for model in models {
             for _ in 0..<cleanAnswers { evidence[model, default: ModelEvidence()].observe(success: true, reason: nil, source: .probe) }
         }
@@ -25,7 +32,7 @@ import Testing
         return rollUp(
             provider: "p", window: window,
             context: RollupContext(
-                configuredModels: models, evidence: evidence, breaker: breaker, rateLimit: rateLimit,
+                configuredModels: models, evidence: evidence, checkLatencies: checks, breaker: breaker, rateLimit: rateLimit,
                 quotaPauseInForce: quotaPause, probeOperations: operations, thresholds: thresholds),
             now: now)
     }
@@ -66,6 +73,26 @@ import Testing
             #expect(rollup.errorRate == 0.2)
             #expect(rollup.modelsAvailable == 2)
         }
+    }
+
+    /// ~1 % background errors with completion probes on three models: 40 requests a window (10 probes of a model
+    /// list and three completions), two stray failures at different moments are 6.7 % of the results: above the
+    /// threshold, not significantly. Five are.
+    @Test func strayFailuresAmongManyRequestsAreNotAVerdict() {
+        let models = ["a", "b", "c"]
+        func window(failing: Set<Int>) -> [ModelResult] {
+            (0..<10).flatMap { probe in
+                models.enumerated().map { m, model in
+                    let failed = failing.contains(probe * 3 + m)
+                    return result(model, at: 900 + Double(probe), reason: failed ? .http5xx : nil, operation: .chat)
+                }
+            }
+        }
+        let two = roll(window(failing: [4, 20]), models: models, operations: [.listModels, .chat])
+        #expect(two.errorRate > 0.05)
+        #expect(two.candidate == .healthy)
+        let five = roll(window(failing: [1, 7, 13, 20, 26]), models: models, operations: [.listModels, .chat])
+        #expect(five.conditions == [.errorRate])
     }
 
     @Test func twoFailuresAboveTheThresholdDegrade() {
@@ -113,7 +140,9 @@ import Testing
         #expect(cascade.available)  // it answers: quota is not an outage
         let stray = roll(probes(20, reason: .rateLimited, fails: { $0 % 10 == 9 }))
         #expect(!stray.conditions.contains(.quotaRefusals))
-        #expect(stray.candidate == .degraded)  // 10 % failed: above the 5 % error threshold
+        // 2 refused probes of 20: 10 %, above the 5 % error threshold, but not significantly with 20 requests.
+        #expect(stray.candidate == .healthy)
+        #expect(roll(probes(20, reason: .rateLimited, fails: { $0 % 4 == 3 })).candidate == .degraded)
         let recovered = roll(probes(4, reason: .rateLimited, fails: { _ in true }) + probes(1, start: 990))
         #expect(!recovered.conditions.contains(.quotaRefusals))
     }
