@@ -46,7 +46,8 @@ public struct ProviderRollup: Sendable, Equatable {
     /// The exporter's own probes saw the outage: `down` is reported at once. An outage seen in traffic alone (a
     /// burst of failures a gateway reports between two cycles) must hold like any other status.
     public var outageSeenByProbes = false
-    /// p95 of the window's probe results per probe operation, the numbers the latency rule compares.
+    /// p95 per probe operation in the window (the model-list check once per probe, each completion): the numbers
+    /// the latency rule compares.
     public var probeP95LatencySeconds: [OperationName: Double] = [:]
     /// Unix time of the newest result, nil before the first.
     public var lastResultTimestamp: Double? = nil
