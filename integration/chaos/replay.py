@@ -44,7 +44,8 @@ gets the polling period + 150 ms on top:
   status leaves `down` within an interval + (hold + 1) cycles;
 - 429 cascade: `rate_limited` within an interval + (hold + 1) cycles, then to the end; never `down`;
 - latency: `degraded` (condition `latency`) within 2 × interval + the latency + (hold + 1) cycles; never `down`;
-- one-model outage: `degraded` within 2 × interval + 120 ms + (hold + 1) cycles; gpt-4.1-mini's
+- one-model outage: `degraded` within (its `outage_after_failures`) × interval + 120 ms + (hold + 1) cycles (by the
+  error rate once it is significantly above 5 %, or by the model's outage, whichever comes first); gpt-4.1-mini's
   `model_availability` 0 within (its `outage_after_failures` at the phase start) × interval + 120 ms + 1 cycle,
   and from then on: `degraded`, exactly that model at 0, the others and `provider_availability` at 1; never `down`;
 - revoked key: `unauthorized` within an interval + 1 cycle, then to the end; never `down`;
@@ -565,7 +566,9 @@ def run(binary, mode_name, seed, keep=False):
             needed = before[-1].outage_after.get(BROKEN_MODEL) if before else None
             at = first_at(inside, lambda p: p.status == "degraded", ph.start)
             to = None if at is None else at - ph.start
-            bound = 2 * m["interval"] + CHAT_DELAY + (m["hold"] + 1) * m["aggregation"]
+            # degraded comes from the error rate (once significantly above 5 %) or from the model's outage (its run of
+            # failures long enough), whichever is first: the model's outage bounds it.
+            bound = (needed or 0) * m["interval"] + CHAT_DELAY + (m["hold"] + 1) * m["aggregation"]
 
             def exact(p):
                 return (p.status == "degraded" and p.model_availability.get(BROKEN_MODEL) == 0
