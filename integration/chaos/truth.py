@@ -3,7 +3,7 @@
 
 A fake OpenAI-compatible provider with known, injected behaviour is probed by the exporter:
 
-1. A stationary random mix (10 minutes; `--short`: 90 s). Every answer takes 300 ms; each answer is drawn at
+1. A stationary random mix (10 minutes; `--short`: 100 s). Every answer takes 300 ms; each answer is drawn at
    random (seeded; the seed is printed and `--seed` replays a run): 20 % HTTP 500, 10 % HTTP 429 with
    `retry-after: 1`, the rest 200. Random draws, not a fixed deck: runs of several 500s happen, and must not be
    taken for an outage. Checked:
@@ -29,7 +29,8 @@ A fake OpenAI-compatible provider with known, injected behaviour is probed by th
 Configuration, chosen so the run takes minutes, not hours, and so each phase has one clear expected outcome:
 - probe interval 1 s, timeout 900 ms, no jitter: a steady cadence, so the window holds about as many results as
   seconds (confirmations after a 500 add a few);
-- window 60 s (short: 20 s) and breaker open duration equal to the window: the breaker opens after 5 failed
+- window 60 s (short: 40 s: a window of 20 results can hold only 2 or 3 failures by chance, too few to show the
+  30 % error rate with confidence) and breaker open duration equal to the window: the breaker opens after 5 failed
   probes of the regular cadence and sends none while open, so by the time it turns half-open every result from
   before the outage has left the window, and the recovered provider is `healthy` as soon as the breaker closes
   and the hold has passed;
@@ -64,7 +65,7 @@ BUCKETS = [0.05, 0.1, 0.25, 0.28, 0.29, 0.295, 0.3, 0.305, 0.31, 0.32, 0.35, 0.5
 MODES = {
     #        injected s, interval, timeout, aggregation, window, open duration, hold cycles
     "full": dict(duration=600, interval=1.0, timeout=0.9, aggregation=1.0, window=60, open=60, hold=2),
-    "short": dict(duration=90, interval=1.0, timeout=0.9, aggregation=0.5, window=20, open=20, hold=2),
+    "short": dict(duration=100, interval=1.0, timeout=0.9, aggregation=0.5, window=40, open=40, hold=2),
 }
 POLL = 0.15
 OUTAGE_POLL = 0.1
@@ -332,9 +333,9 @@ def run(binary, mode_name, duration=None, seed=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--short", action="store_true", help="the CI mode: 90 s of the random mix, 20 s window")
+    parser.add_argument("--short", action="store_true", help="the CI mode: 100 s of the random mix, 40 s window")
     parser.add_argument("--binary", default=default_binary())
-    parser.add_argument("--duration", type=float, help="seconds of the random mix (default: 600, short 90)")
+    parser.add_argument("--duration", type=float, help="seconds of the random mix (default: 600, short 100)")
     parser.add_argument("--seed", type=int, help="replay the random draws of an earlier run")
     args = parser.parse_args()
     ok = run(args.binary, "short" if args.short else "full", args.duration, args.seed)
