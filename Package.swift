@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness", "ExporterConfig", "OutcomeIngest", "HealthCore"]),
         .testTarget(
             name: "ExporterTests",
-            dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "OutcomeIngest", "ProviderSimulator"]
+            dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "HistoryStore", "OutcomeIngest", "Probing", "ProviderSimulator"]
         ),
     ]
 )

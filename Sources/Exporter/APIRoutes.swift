@@ -42,7 +42,8 @@ public struct ExporterAPI: Sendable {
         HTTPResponse(status: status, contentType: Self.json, body: body)
     }
 
-    private var result: AggregationResult? { holder.snapshot.result }
+    /// The report of the last cycle: every answer about providers comes from it alone.
+    private var report: CycleReport? { holder.snapshot.report }
 
     func health() -> HTTPResponse {
         struct Health: Encodable {
@@ -52,13 +53,14 @@ public struct ExporterAPI: Sendable {
             var bestProvider: String?
             var timestamp: String
             var lastAggregation: String?
+            var cycle: CycleView?
             enum CodingKeys: String, CodingKey {
-                case status, ready, providers, timestamp
+                case status, ready, providers, timestamp, cycle
                 case bestProvider = "best_provider"
                 case lastAggregation = "last_aggregation"
             }
         }
-        let result = self.result
+        let result = self.report
         let rollups = result?.rollups ?? []
         let healthy = rollups.count(where: { $0.status == .healthy })
         // Overall: healthy when every provider is; degraded while at least one is; down when none is.
@@ -70,39 +72,33 @@ public struct ExporterAPI: Sendable {
                     status: overall, ready: result != nil,
                     providers: Dictionary(uniqueKeysWithValues: rollups.map { ($0.provider, $0.status.rawValue) }),
                     bestProvider: result?.best.best, timestamp: rfc3339(Date().timeIntervalSince1970),
-                    lastAggregation: result.map { rfc3339($0.timestamp) })))
-    }
-
-    func uptime(_ provider: String, hours: Double, now: Double) -> Double? {
-        history?.uptime(provider: provider, since: now - hours * 3600)
-    }
-
-    func views(withModels: Bool, only name: String? = nil) -> [ProviderView] {
-        guard let result else { return [] }
-        let now = Date().timeIntervalSince1970
-        return result.rollups.filter { name == nil || $0.provider == name }.map {
-            providerView(
-                $0, tracker: store.tracker(of: $0.provider), uptime24h: uptime($0.provider, hours: 24, now: now),
-                uptime7d: uptime($0.provider, hours: 24 * 7, now: now), withModels: withModels, now: now)
-        }
+                    lastAggregation: result.map { rfc3339($0.timestamp) }, cycle: result.map(CycleView.init))))
     }
 
     func statusAll() -> HTTPResponse {
         struct All: Encodable {
             var timestamp: String?
+            var cycle: CycleView?
             var providers: [ProviderView]
         }
-        return ok(encodeJSON(All(timestamp: result.map { rfc3339($0.timestamp) }, providers: views(withModels: false))))
+        let report = self.report
+        let views = report.map { report in report.providers.map { providerView($0, of: report, withModels: false) } } ?? []
+        return ok(encodeJSON(All(timestamp: report.map { rfc3339($0.timestamp) }, cycle: report.map(CycleView.init), providers: views)))
     }
 
     func statusOne(_ name: String) -> HTTPResponse {
-        guard store.settings(of: name) != nil else {
-            return .jsonError(.notFound, error: "unknown provider", detail: "no provider named \(name) is configured")
-        }
-        guard let view = views(withModels: true, only: name).first else {
+        guard let report else {
+            guard store.settings(of: name) != nil else { return unknownProvider(name) }
             return .jsonError(.serviceUnavailable, error: "not ready", detail: "waiting for the first aggregation cycle")
         }
+        guard let provider = report.provider(named: name) else { return unknownProvider(name) }
+        var view = providerView(provider, of: report, withModels: true)
+        view.cycle = CycleView(report)
         return ok(encodeJSON(view))
+    }
+
+    private func unknownProvider(_ name: String) -> HTTPResponse {
+        .jsonError(.notFound, error: "unknown provider", detail: "no provider named \(name) is configured")
     }
 
     func best() -> HTTPResponse {
@@ -121,8 +117,9 @@ public struct ExporterAPI: Sendable {
             var healthScore: Double?
             var reason: String
             var alternatives: [Alternative]
+            var cycle: CycleView?
             enum CodingKeys: String, CodingKey {
-                case reason, alternatives
+                case reason, alternatives, cycle
                 case bestProvider = "best_provider"
                 case healthScore = "health_score"
             }
@@ -133,9 +130,10 @@ public struct ExporterAPI: Sendable {
                 try c.encodeIfPresent(healthScore, forKey: .healthScore)
                 try c.encode(reason, forKey: .reason)
                 try c.encode(alternatives, forKey: .alternatives)
+                try c.encodeIfPresent(cycle, forKey: .cycle)
             }
         }
-        guard let result else {
+        guard let result = report else {
             return ok(encodeJSON(Best(bestProvider: nil, reason: "waiting for the first aggregation cycle", alternatives: [])), status: .serviceUnavailable)
         }
         let byName = Dictionary(uniqueKeysWithValues: result.rollups.map { ($0.provider, $0) })
@@ -144,7 +142,7 @@ public struct ExporterAPI: Sendable {
             bestProvider: choice.best, healthScore: choice.best.flatMap { byName[$0]?.healthScore }, reason: choice.reason,
             alternatives: choice.alternatives.compactMap { name in
                 byName[name].map { Alternative(name: name, healthScore: $0.healthScore, p95LatencySeconds: finite($0.p95LatencySeconds)) }
-            })
+            }, cycle: CycleView(result))
         return ok(encodeJSON(body), status: choice.best == nil ? .serviceUnavailable : .ok)
     }
 
@@ -252,32 +250,34 @@ public struct ExporterAPI: Sendable {
         }
     }
 
-    func pageProviders() -> [StatusPageProvider] {
-        guard let result else { return [] }
-        let now = Date().timeIntervalSince1970
-        return result.rollups.map { rollup in
-            let tracker = store.tracker(of: rollup.provider)
-            return StatusPageProvider(
-                rollup: rollup, uptime24h: uptime(rollup.provider, hours: 24, now: now),
-                lastCheck: tracker?.lastProbeTimestamp, lastError: tracker?.lastError)
+    func pageProviders(_ report: CycleReport) -> [StatusPageProvider] {
+        report.providers.map { provider in
+            StatusPageProvider(
+                rollup: provider.rollup, uptime24h: report.uptimes[provider.name]?.day,
+                lastCheck: provider.lastProbeTimestamp, lastError: provider.lastError)
         }
     }
 
     func overviewPage() -> HTTPResponse {
-        let html = StatusPage.overview(providers: pageProviders(), best: result?.best, generatedAt: result?.timestamp, version: version)
+        let report = self.report
+        let html = StatusPage.overview(
+            providers: report.map(pageProviders) ?? [], best: report?.best, generatedAt: report?.timestamp, version: version)
         return HTTPResponse(contentType: "text/html; charset=utf-8", body: html)
     }
 
     func detailsPage(_ name: String) -> HTTPResponse {
-        guard store.settings(of: name) != nil else {
-            return .jsonError(.notFound, error: "unknown provider", detail: "no provider named \(name) is configured")
-        }
-        guard let provider = pageProviders().first(where: { $0.rollup.provider == name }) else {
+        guard let report else {
+            guard store.settings(of: name) != nil else { return unknownProvider(name) }
             return HTTPResponse(
                 status: .serviceUnavailable, contentType: "text/html; charset=utf-8",
                 body: StatusPage.overview(providers: [], best: nil, generatedAt: nil, version: version))
         }
-        return HTTPResponse(contentType: "text/html; charset=utf-8", body: StatusPage.details(provider: provider, generatedAt: result?.timestamp, version: version))
+        guard let provider = pageProviders(report).first(where: { $0.rollup.provider == name }) else {
+            return unknownProvider(name)
+        }
+        return HTTPResponse(
+            contentType: "text/html; charset=utf-8",
+            body: StatusPage.details(provider: provider, generatedAt: report.timestamp, version: version))
     }
 }
 

@@ -29,9 +29,11 @@ struct ProviderView: Encodable {
     var retryAfterUntil: String?
     var lastError: String?
     var models: [ModelView]?
+    /// The cycle an answer about one provider describes.
+    var cycle: CycleView?
 
     enum CodingKeys: String, CodingKey {
-        case name, status, level, available, models
+        case name, status, level, available, models, cycle
         case healthScore = "health_score"
         case errorRate = "error_rate"
         case p50LatencySeconds = "p50_latency_seconds"
@@ -141,10 +143,20 @@ func finite(_ value: Double?) -> Double? {
     return value
 }
 
-func providerView(
-    _ rollup: ProviderRollup, tracker: ProviderTracker?, uptime24h: Double?, uptime7d: Double?, withModels: Bool,
-    now: Double
-) -> ProviderView {
+/// Which aggregation cycle an answer describes.
+struct CycleView: Encodable {
+    var sequence: UInt64
+    var timestamp: String
+
+    init(_ report: CycleReport) {
+        sequence = report.sequence
+        timestamp = rfc3339(report.timestamp)
+    }
+}
+
+func providerView(_ provider: ProviderReport, of cycle: CycleReport, withModels: Bool) -> ProviderView {
+    let rollup = provider.rollup
+    let uptime = cycle.uptimes[provider.name]
     let limits = rollup.rateLimit
     let rateLimit: RateLimitView? =
         limits.flatMap { l in
@@ -155,15 +167,14 @@ func providerView(
         name: rollup.provider, status: rollup.status.rawValue, level: rollup.status.level.rawValue,
         available: rollup.available, healthScore: rollup.healthScore, errorRate: rollup.errorRate,
         p50LatencySeconds: finite(rollup.p50LatencySeconds), p95LatencySeconds: finite(rollup.p95LatencySeconds),
-        p99LatencySeconds: finite(rollup.p99LatencySeconds), uptime24hPercent: uptime24h.map { $0 * 100 },
-        uptime7dPercent: uptime7d.map { $0 * 100 }, rateLimitRemainingPercent: rateLimit,
+        p99LatencySeconds: finite(rollup.p99LatencySeconds), uptime24hPercent: uptime?.day.map { $0 * 100 },
+        uptime7dPercent: uptime?.week.map { $0 * 100 }, rateLimitRemainingPercent: rateLimit,
         consecutiveFailures: rollup.consecutiveFailures, circuitBreaker: rollup.breakerState.rawValue,
         modelsAvailable: rollup.modelsAvailable, modelsTotal: rollup.modelsTotal, resultsInWindow: rollup.results,
         conditions: StatusCondition.allCases.filter(rollup.conditions.contains).map(\.rawValue),
-        lastCheck: tracker?.lastProbeTimestamp.map(rfc3339), lastResult: rollup.lastResultTimestamp.map(rfc3339),
-        nextProbe: tracker.map { rfc3339($0.nextProbeDue()) },
-        retryAfterUntil: tracker?.budget.notBefore.flatMap { $0 > now ? rfc3339($0) : nil },
-        lastError: tracker?.lastError,
+        lastCheck: provider.lastProbeTimestamp.map(rfc3339), lastResult: rollup.lastResultTimestamp.map(rfc3339),
+        nextProbe: provider.nextProbeDue.map(rfc3339), retryAfterUntil: provider.retryAfterUntil.map(rfc3339),
+        lastError: provider.lastError,
         models: withModels
             ? rollup.models.map {
                 ModelView(

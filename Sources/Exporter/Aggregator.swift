@@ -1,6 +1,7 @@
 import Exposition
 import Foundation
 import HealthCore
+import HistoryStore
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -15,61 +16,77 @@ public final class ReloadStatus: Sendable {
     public func recordFailure() { state.withLock { $0.successful = false } }
 }
 
-/// Rolls the store up, renders /metrics and publishes it: one aggregation cycle.
+/// One aggregation cycle: rolls the store up into the cycle's report, writes it to the history, renders every
+/// collector's families once and publishes report and /metrics together.
 public final class Aggregator: Sendable {
     public let store: HealthStore
     public let holder: SnapshotHolder
-    public let renderer: MetricsRenderer
-    public let reloadStatus: ReloadStatus
-    private let build: (version: String, revision: String)
+    public let history: HistoryStore?
+    private let exporter: ExporterMetrics
+    private let collectors: [any MetricsCollector]
+    private let namespace: MetricsNamespace
     private let logger: Logger
-    private let lastDuration = Mutex<Double>(0)
-    /// Families other parts add to /metrics (ingest, history); called once per cycle.
-    private let extraFamilies: @Sendable () -> [MetricFamily]
-    /// Runs after each cycle has published (history rows).
-    private let afterCycle: @Sendable (AggregationResult) -> Void
+    private let sequence = Mutex<UInt64>(0)
+    private let lastPrune = Mutex<Double>(0)
 
+    /// `collectors` are the parts beside the providers (ingest, history, process); the providers and the exporter
+    /// itself are always collected.
     public init(
-        store: HealthStore, renderer: MetricsRenderer, reloadStatus: ReloadStatus, version: String, revision: String,
-        logger: Logger, extraFamilies: @escaping @Sendable () -> [MetricFamily] = { [] },
-        afterCycle: @escaping @Sendable (AggregationResult) -> Void = { _ in }
+        store: HealthStore, history: HistoryStore? = nil, collectors: [any MetricsCollector] = [ProcessCollector()],
+        namespace: MetricsNamespace = MetricsNamespace(nil), reloadStatus: ReloadStatus, version: String,
+        revision: String, logger: Logger
     ) {
-        self.afterCycle = afterCycle
         self.store = store
-        self.renderer = renderer
-        self.reloadStatus = reloadStatus
-        self.build = (version, revision)
+        self.history = history
+        self.exporter = ExporterMetrics(version: version, revision: revision, reloadStatus: reloadStatus)
+        self.collectors = [ProviderMetrics(), exporter] + collectors + (history.map { [HistoryMetrics(history: $0)] } ?? [])
+        self.namespace = namespace
         self.logger = logger
-        self.extraFamilies = extraFamilies
-        self.holder = SnapshotHolder(initial: RenderedSnapshot(families: [], result: nil))
-        holder.publish(RenderedSnapshot(families: renderer.selfFamilies(selfMetrics(), lastAggregation: nil), result: nil))
+        self.holder = SnapshotHolder(initial: RenderedSnapshot(families: [], report: nil))
+        holder.publish(RenderedSnapshot(families: families(of: nil), report: nil))
     }
 
-    func selfMetrics() -> ExporterSelfMetrics {
-        ExporterSelfMetrics(
-            version: build.version, revision: build.revision, configReloadSuccessful: reloadStatus.successful,
-            configReloadSuccessTimestamp: reloadStatus.lastSuccess, aggregationDurationSeconds: lastDuration.withLock { $0 },
-            process: ProcessMetrics.read(), extraFamilies: extraFamilies())
+    /// Every collector's families as of `cycle`, namespaced once.
+    func families(of cycle: CycleReport?) -> [MetricFamily] {
+        namespace.apply(collectors.flatMap { $0.collect(cycle) })
     }
 
-    /// Runs one cycle at `now` and returns what it rolled up.
+    /// Runs one cycle at `now` and returns its report.
     @discardableResult
-    public func runCycle(now: Double = Date().timeIntervalSince1970) -> AggregationResult {
+    public func runCycle(now: Double = Date().timeIntervalSince1970) -> CycleReport {
         let started = ContinuousClock.now
-        let result = store.aggregate(now: now)
-        for change in result.changes {
+        var report = store.aggregate(now: now)
+        report.sequence = sequence.withLock {
+            $0 += 1
+            return $0
+        }
+        for change in report.changes {
             logger.info(
                 "provider status changed",
                 metadata: [
                     "provider": "\(change.provider)", "from": "\(change.from?.rawValue ?? "none")", "to": "\(change.to.rawValue)",
                 ])
         }
-        let families = renderer.families(for: result, selfMetrics: selfMetrics())
-        holder.publish(RenderedSnapshot(families: families, result: result))
+        if let history {
+            // The cycle's own rows first, so that its uptimes include it.
+            history.append(historyRows(from: report.rollups, at: report.timestamp))
+            report.uptimes = history.uptimes(at: report.timestamp)
+            pruneHourly(history, now: report.timestamp)
+        }
+        holder.publish(RenderedSnapshot(families: families(of: report), report: report))
         let elapsed = ContinuousClock.now - started
-        lastDuration.withLock { $0 = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18 }
-        afterCycle(result)
-        return result
+        exporter.recordCycle(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        return report
+    }
+
+    /// Prunes the history's rolling window once an hour.
+    private func pruneHourly(_ history: HistoryStore, now: Double) {
+        let due = lastPrune.withLock { last in
+            guard now - last >= 3600 else { return false }
+            last = now
+            return true
+        }
+        if due { history.prune(now: now) }
     }
 }
 

@@ -88,23 +88,10 @@ public final class ExporterApplication: Sendable {
         let reloadStatus = ReloadStatus()
         let history = options.historyPath.map { HistoryStore(path: $0) }
         let ingest = IngestRecorder(store: store, limits: options.ingestLimits, environment: options.environment)
-        let namespace = options.namespace
-        let lastPrune = Mutex<Double>(0)
         let aggregator = Aggregator(
-            store: store, renderer: MetricsRenderer(namespace: namespace), reloadStatus: reloadStatus,
-            version: ExporterVersion.version, revision: ExporterVersion.revision, logger: logger,
-            extraFamilies: { ingest.families(namespace: namespace) + (history.map { historyFamilies($0, namespace: namespace) } ?? []) },
-            afterCycle: { result in
-                guard let history else { return }
-                history.append(historyRows(from: result.rollups, at: result.timestamp))
-                // Prune the rolling window once an hour.
-                let due = lastPrune.withLock { last in
-                    guard result.timestamp - last >= 3600 else { return false }
-                    last = result.timestamp
-                    return true
-                }
-                if due { history.prune(now: result.timestamp) }
-            })
+            store: store, history: history, collectors: [ingest, ProcessCollector()],
+            namespace: MetricsNamespace(options.namespace), reloadStatus: reloadStatus,
+            version: ExporterVersion.version, revision: ExporterVersion.revision, logger: logger)
         let client = HTTPProbeClient()
         let scheduler = ProbeScheduler(store: store, client: client, environment: options.environment, logger: logger)
         let (host, port) = try parseListenAddress(options.listenAddress)
@@ -210,19 +197,6 @@ final class ApplicationBox: Sendable {
         get { box.withLock { $0 } }
         set { box.withLock { $0 = newValue } }
     }
-}
-
-/// provider_health_exporter_history_queue_rows and _rows_dropped_total.
-func historyFamilies(_ history: HistoryStore, namespace: String?) -> [MetricFamily] {
-    let prefix = namespace.map { "\($0)_" } ?? ""
-    return [
-        MetricFamily(
-            name: prefix + "provider_health_exporter_history_queue_rows", help: "History rows waiting for the database to accept them.",
-            type: .gauge, labelNames: [], samples: [MetricSample(labelValues: [], value: Double(history.queuedRows))]),
-        MetricFamily(
-            name: prefix + "provider_health_exporter_history_rows_dropped", help: "History rows dropped because the waiting queue was full.",
-            type: .counter, labelNames: [], samples: [MetricSample(labelValues: [], value: Double(history.droppedRows))]),
-    ]
 }
 
 /// "host:port", "[::1]:port" or ":port" (all interfaces).

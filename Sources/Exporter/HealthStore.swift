@@ -2,24 +2,6 @@ import Foundation
 import HealthCore
 import Synchronization
 
-/// A status change seen by an aggregation cycle.
-public struct StatusChange: Sendable, Equatable {
-    public var provider: String
-    public var from: ProviderStatus?
-    public var to: ProviderStatus
-}
-
-/// What one aggregation cycle produced: rollups plus a copy of the cumulative counters to render.
-public struct AggregationResult: Sendable {
-    public var timestamp: Double
-    public var configuration: ExporterConfiguration
-    /// Sorted by provider name.
-    public var rollups: [ProviderRollup]
-    public var trackers: [String: ProviderTracker]
-    public var best: BestProviderChoice
-    public var changes: [StatusChange]
-}
-
 /// The single owner of every provider's mutable state. Probes and ingest record into it; the aggregator
 /// rolls it up. One lock: each operation is short, and the hot paths (record, aggregate) touch one map.
 public final class HealthStore: Sendable {
@@ -63,8 +45,18 @@ public final class HealthStore: Sendable {
         state.withLock { $0.trackers[provider]?.settings }
     }
 
-    public func tracker(of provider: String) -> ProviderTracker? {
-        state.withLock { $0.trackers[provider] }
+    /// Results recorded since start, every provider and source together.
+    public var resultsRecorded: UInt64 {
+        state.withLock { $0.trackers.values.reduce(0) { $0 + $1.resultsTotal.values.reduce(0, +) } }
+    }
+
+    /// The last probe of a provider and whether the budget (or a retry-after) allows another at `now`, with the
+    /// earliest time it would; nil for a provider that is not configured. For on-demand checks.
+    public func probeState(of provider: String, at now: Double) -> (lastOutcome: ProbeOutcome?, allowed: Bool, nextAllowed: Double)? {
+        state.withLock { state in
+            guard let tracker = state.trackers[provider] else { return nil }
+            return (tracker.lastOutcome, tracker.budget.allows(at: now), tracker.budget.nextAllowed(at: now))
+        }
     }
 
     /// Records a probe outcome. Outcomes for providers no longer configured are dropped.
@@ -100,10 +92,9 @@ public final class HealthStore: Sendable {
             var recorded = 0
             for result in results {
                 if state.trackers[result.provider] == nil {
-                    // Accepted unknown provider (acceptUnknownProviders): track it with defaults until the next reload.
                     state.trackers[result.provider] = ProviderTracker(
-                        settings: ProviderSettings(name: result.provider, kind: .openai, baseURL: "", models: []),
-                        global: state.configuration.global, createdAt: result.timestamp)
+                        settings: .knownFromTraffic(result.provider), global: state.configuration.global,
+                        createdAt: result.timestamp)
                 }
                 state.trackers[result.provider]!.record(result)
                 recorded += 1
@@ -135,22 +126,22 @@ public final class HealthStore: Sendable {
         }
     }
 
-    /// Rolls every provider up at `now`.
-    public func aggregate(now: Double) -> AggregationResult {
+    /// Rolls every provider up at `now` into the cycle's report (its sequence and uptimes are the aggregator's).
+    public func aggregate(now: Double) -> CycleReport {
         state.withLock { state in
-            var rollups: [ProviderRollup] = []
-            rollups.reserveCapacity(state.trackers.count)
+            var providers: [ProviderReport] = []
+            providers.reserveCapacity(state.trackers.count)
             var changes: [StatusChange] = []
             let score = state.configuration.global.score
             let holdCycles = state.configuration.global.statusHoldCycles
             for name in state.trackers.keys.sorted() {
-                let (rollup, changedFrom) = state.trackers[name]!.aggregate(now: now, score: score, holdCycles: holdCycles)
-                rollups.append(rollup)
-                if let from = changedFrom { changes.append(StatusChange(provider: name, from: from, to: rollup.status)) }
+                let (report, changedFrom) = state.trackers[name]!.aggregate(now: now, score: score, holdCycles: holdCycles)
+                providers.append(report)
+                if let from = changedFrom { changes.append(StatusChange(provider: name, from: from, to: report.rollup.status)) }
             }
-            return AggregationResult(
-                timestamp: now, configuration: state.configuration, rollups: rollups, trackers: state.trackers,
-                best: chooseBestProvider(rollups), changes: changes)
+            return CycleReport(
+                sequence: 0, timestamp: now, configuration: state.configuration, providers: providers,
+                best: chooseBestProvider(providers.map(\.rollup)), changes: changes)
         }
     }
 }

@@ -10,7 +10,7 @@ import Probing
 import Synchronization
 
 /// `POST /api/v1/outcomes`: decode, check against the limits and the known providers, record — all or nothing.
-public final class IngestRecorder: Sendable {
+public final class IngestRecorder: MetricsCollector {
     let store: HealthStore
     let limits: IngestLimits
     let environment: [String: String]
@@ -95,15 +95,12 @@ public final class IngestRecorder: Sendable {
     }
 
     /// provider_health_exporter_outcomes_received_total and _rejected_total{reason}.
-    public func families(namespace: String?) -> [MetricFamily] {
+    public func collect(_ cycle: CycleReport?) -> [MetricFamily] {
         let (received, _, rejected) = counters.withLock { $0 }
-        let prefix = namespace.map { "\($0)_" } ?? ""
         return [
+            .counter("provider_health_exporter_outcomes_received", "Passive outcomes accepted from POST /api/v1/outcomes.", Double(received)),
             MetricFamily(
-                name: prefix + "provider_health_exporter_outcomes_received", help: "Passive outcomes accepted from POST /api/v1/outcomes.",
-                type: .counter, labelNames: [], samples: [MetricSample(labelValues: [], value: Double(received))]),
-            MetricFamily(
-                name: prefix + "provider_health_exporter_outcomes_rejected", help: "Outcome batches rejected, by reason.", type: .counter,
+                name: "provider_health_exporter_outcomes_rejected", help: "Outcome batches rejected, by reason.", type: .counter,
                 labelNames: ["reason"], samples: Self.reasons.map { MetricSample(labelValues: [$0], value: Double(rejected[$0] ?? 0)) }),
         ]
     }

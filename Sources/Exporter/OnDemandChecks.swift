@@ -28,15 +28,16 @@ public actor OnDemandChecks {
     }
 
     public func check(_ name: String, force: Bool) async -> Answer {
-        guard let tracker = store.tracker(of: name) else { return .unknownProvider }
         let now = Date().timeIntervalSince1970
-        if !force, let last = tracker.lastOutcome, now - last.timestamp < cacheTTL { return .cached(last) }
+        guard let settings = store.settings(of: name), let state = store.probeState(of: name, at: now) else {
+            return .unknownProvider
+        }
+        if !force, let last = state.lastOutcome, now - last.timestamp < cacheTTL { return .cached(last) }
         if let running = inFlight[name] {
             return await running.value.map(Answer.fresh) ?? .cancelled
         }
         // An explicit check may probe an open breaker (a human asked), but never past the budget or a retry-after.
-        guard tracker.budget.allows(at: now) else { return .budgetExhausted(until: tracker.budget.nextAllowed(at: now)) }
-        let settings = tracker.settings
+        guard state.allowed else { return .budgetExhausted(until: state.nextAllowed) }
         let store = self.store
         let prober = makeProber(for: settings.kind, client: client)
         let environment = self.environment

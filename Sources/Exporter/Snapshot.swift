@@ -12,15 +12,15 @@ public struct RenderedSnapshot: Sendable {
     public var textGzip: ByteBuffer
     public var openMetrics: ByteBuffer
     public var openMetricsGzip: ByteBuffer
-    /// The aggregation this was rendered from; nil before the first cycle.
-    public var result: AggregationResult?
+    /// The cycle this was rendered from; nil before the first.
+    public var report: CycleReport?
 
-    public init(families: [MetricFamily], result: AggregationResult?) {
+    public init(families: [MetricFamily], report: CycleReport?) {
         text = ByteBuffer(bytes: ExpositionEncoder.encode(families, format: .text))
         openMetrics = ByteBuffer(bytes: ExpositionEncoder.encode(families, format: .openMetrics))
         textGzip = Self.gzip(text)
         openMetricsGzip = Self.gzip(openMetrics)
-        self.result = result
+        self.report = report
     }
 
     public func body(format: ExpositionFormat, gzip: Bool) -> ByteBuffer {
@@ -76,7 +76,7 @@ public final class SnapshotHolder: Sendable {
     public var snapshot: RenderedSnapshot { current.withLock { $0 }.snapshot }
 
     /// True once an aggregation cycle has published (readiness).
-    public var isReady: Bool { current.withLock { $0 }.snapshot.result != nil }
+    public var isReady: Bool { current.withLock { $0 }.snapshot.report != nil }
 
     /// The complete /metrics response for a format and encoding; one reference taken under the lock.
     public func metricsResponse(format: ExpositionFormat, gzip: Bool) -> HTTPResponse {

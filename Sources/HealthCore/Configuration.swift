@@ -114,6 +114,8 @@ public struct ProviderSettings: Sendable, Hashable {
     public var maxProbesPerHour: Int
     public var thresholds: StatusThresholds
     public var breaker: BreakerSettings
+    /// False for a provider known only from a gateway's traffic: the exporter never probes it.
+    public var probed: Bool = true
 
     public init(
         name: String, kind: ProviderKind, baseURL: String, apiKey: APIKeySource = .none,
@@ -142,7 +144,17 @@ public struct ProviderSettings: Sendable, Hashable {
 
     /// What a probe of this provider does: the free check, and a completion per model when that is on.
     public var probeOperations: [OperationName] {
-        completionProbe && kind.supportsCompletionProbe && !models.isEmpty ? [.listModels, .chat] : [.listModels]
+        guard probed else { return [] }
+        return completionProbe && kind.supportsCompletionProbe && !models.isEmpty ? [.listModels, .chat] : [.listModels]
+    }
+
+    /// A provider the configuration does not name, tracked from a gateway's traffic alone
+    /// (`--ingest.accept-unknown-providers`) until the next reload: never probed, default thresholds, its models
+    /// as the traffic reports them.
+    public static func knownFromTraffic(_ name: String) -> ProviderSettings {
+        var settings = ProviderSettings(name: name, kind: .openai, baseURL: "")
+        settings.probed = false
+        return settings
     }
 
     /// Seconds between probes as the budget allows them: the interval, or wider when `max_probes_per_hour`

@@ -192,10 +192,10 @@ public struct ProviderTracker: Sendable {
         return due
     }
 
-    /// Rolls the window up at `now`, applies the hysteresis and remembers the status; returns the rollup and
-    /// whether the reported status changed.
+    /// Rolls the window up at `now`, applies the hysteresis and remembers the status; returns the provider's
+    /// report of this cycle and whether the reported status changed.
     public mutating func aggregate(now: Double, score: ScoreSettings, holdCycles: Int) -> (
-        rollup: ProviderRollup, changedFrom: ProviderStatus??
+        report: ProviderReport, changedFrom: ProviderStatus??
     ) {
         window.expire(now: now)
         checkLatencies.removeAll { $0.timestamp < now - window.lengthSeconds }
@@ -221,7 +221,16 @@ public struct ProviderTracker: Sendable {
             changedFrom = .some(previous)
             statusChanges[rollup.status, default: 0] += 1
         }
-        return (rollup, changedFrom)
+        return (report(of: rollup, at: now), changedFrom)
+    }
+
+    private func report(of rollup: ProviderRollup, at now: Double) -> ProviderReport {
+        ProviderReport(
+            settings: settings, rollup: rollup, histograms: histograms, modelHistograms: modelHistograms,
+            resultsTotal: resultsTotal, failuresTotal: failuresTotal, probeRequestsTotal: probeRequestsTotal,
+            statusChanges: statusChanges, lastProbeTimestamp: lastProbeTimestamp, nextProbeDue: settings.probed ? nextProbeDue() : nil,
+            retryAfterUntil: budget.notBefore.flatMap { $0 > now ? $0 : nil }, lastError: lastError,
+            lastErrorTimestamp: lastErrorTimestamp)
     }
 
     /// Applies new settings for the same provider name, keeping window, evidence, breaker and counters.

@@ -71,22 +71,17 @@ enum HistoryDatabase {
     }
 
     /// Row counts per provider at or after `since`.
-    static func uptimeTallies(since: Double, provider: String?, in db: Database) throws -> [String: UptimeTally] {
-        var sql = "SELECT provider, COUNT(*), SUM(available) FROM history WHERE timestamp >= ?"
-        var arguments: StatementArguments = [since]
-        if let provider {
-            sql += " AND provider = ?"
-            arguments += [provider]
+    /// Rows and available rows per provider and hour (Unix seconds / 3600, rounded down) since `since`.
+    static func hourlyUptimeTallies(since: Double, in db: Database) throws -> [(String, Int, UptimeTally)] {
+        let sql = """
+            SELECT provider, CAST(floor(timestamp / 3600.0) AS INTEGER), COUNT(*), SUM(available)
+            FROM history WHERE timestamp >= ? GROUP BY 1, 2
+            """
+        return try Row.fetchAll(db, sql: sql, arguments: [since]).compactMap { row in
+            guard let name = String.fromDatabaseValue(row[0]), let hour = Int.fromDatabaseValue(row[1]) else { return nil }
+            let tally = UptimeTally(rows: Int.fromDatabaseValue(row[2]) ?? 0, available: Int.fromDatabaseValue(row[3]) ?? 0)
+            return (name, hour, tally)
         }
-        sql += " GROUP BY provider"
-        var tallies: [String: UptimeTally] = [:]
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            guard let name = String.fromDatabaseValue(row[0]) else { continue }
-            let rows = Int.fromDatabaseValue(row[1]) ?? 0
-            let available = Int.fromDatabaseValue(row[2]) ?? 0
-            tallies[name] = UptimeTally(rows: rows, available: available)
-        }
-        return tallies
     }
 
     /// `PRAGMA integrity_check`'s answer: "ok", or the problems found, one a line.

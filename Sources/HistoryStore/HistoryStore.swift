@@ -26,6 +26,8 @@ public final class HistoryStore: Sendable {
 
     private struct ConnectionState: Sendable {
         var writer: (any DatabaseWriter)?
+        /// Loaded with the first uptime asked for; then kept up to date under this lock with every append.
+        var ledger: UptimeLedger?
     }
 
     private struct PendingState {
@@ -57,8 +59,11 @@ public final class HistoryStore: Sendable {
     /// Queues the rows, then writes everything queued in one transaction. When the write fails the
     /// rows stay queued (the oldest are dropped beyond `maxQueuedRows`).
     public func append(_ rows: [HistoryRow]) {
-        pending.withLock { $0.rows.enqueue(rows) }
-        connection.withLock { flush(&$0) }
+        connection.withLock { state in
+            pending.withLock { $0.rows.enqueue(rows) }
+            state.ledger?.add(rows)
+            flush(&state)
+        }
         pending.withLock { $0.rows.trimToCapacity() }
     }
 
@@ -73,6 +78,7 @@ public final class HistoryStore: Sendable {
         let cutoff = now - retentionSeconds
         connection.withLock { state in
             pending.withLock { $0.rows.prune(before: cutoff) }
+            state.ledger?.prune(before: cutoff)
             guard let writer = openIfNeeded(&state) else { return }
             do {
                 _ = try writer.write { try HistoryDatabase.delete(before: cutoff, in: $0) }
@@ -102,15 +108,14 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Fraction (0...1) of the provider's rows since `since` that were available; nil without rows or
-    /// when the database cannot be read.
-    public func uptime(provider: String, since: Double) -> Double? {
-        uptimeTallies(since: since, provider: provider)?[provider]?.fraction
-    }
-
-    /// The uptime fraction of every provider with rows since `since`, in one query.
-    public func uptimeByProvider(since: Double) -> [String: Double] {
-        (uptimeTallies(since: since, provider: nil) ?? [:]).compactMapValues(\.fraction)
+    /// Every provider's uptime over the day and the week before `now` (windows start on the hour), from the
+    /// file and the queue. The first call reads the file once; later ones cost no query. Empty when the file
+    /// cannot be read and nothing is queued.
+    public func uptimes(at now: Double) -> [String: Uptime] {
+        connection.withLock { state in
+            if state.ledger == nil { state.ledger = loadLedger(&state, since: now - retentionSeconds) }
+            return state.ledger?.uptimes(at: now) ?? [:]
+        }
     }
 
     /// "ok" when `PRAGMA integrity_check` passes, otherwise its findings; nil when the database cannot be
@@ -136,17 +141,17 @@ public final class HistoryStore: Sendable {
 
     // MARK: Internals
 
-    private func uptimeTallies(since: Double, provider: String?) -> [String: UptimeTally]? {
-        connection.withLock { state in
-            let queued = pending.withLock { $0.rows.rows(since: since, provider: provider) }
-            var tallies = Dictionary(grouping: queued, by: \.provider).mapValues { UptimeTally($0) }
-            guard let writer = openIfNeeded(&state) else { return tallies }
-            guard let stored = try? writer.read({
-                try HistoryDatabase.uptimeTallies(since: since, provider: provider, in: $0)
-            }) else { return nil }
-            tallies.merge(stored, uniquingKeysWith: +)
-            return tallies
+    /// The ledger of the file's rows and the queued ones; nil when the file is there but cannot be read (the
+    /// next call tries again). Caller holds `connection`.
+    private func loadLedger(_ state: inout ConnectionState, since: Double) -> UptimeLedger? {
+        var ledger = UptimeLedger()
+        ledger.add(pending.withLock { $0.rows.rows(since: since, provider: nil) })
+        guard let writer = openIfNeeded(&state) else { return ledger }
+        guard let stored = try? writer.read({ try HistoryDatabase.hourlyUptimeTallies(since: since, in: $0) }) else {
+            return nil
         }
+        for (provider, hour, tally) in stored { ledger.add(provider: provider, hour: hour, tally: tally) }
+        return ledger
     }
 
     /// Writes every queued row in one transaction, then forgets exactly those rows. Caller holds

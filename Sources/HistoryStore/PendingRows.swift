@@ -73,30 +73,3 @@ func mergeHistory(stored: [HistoryRow], queued: [HistoryRow]) -> [HistoryRow] {
     let merged = stored.filter { !queuedKeys.contains($0.key) } + queued
     return merged.sorted(by: HistoryRow.chronological)
 }
-
-/// Rows and rows available, for an uptime fraction.
-struct UptimeTally: Equatable {
-    var rows = 0
-    var available = 0
-
-    static func + (lhs: UptimeTally, rhs: UptimeTally) -> UptimeTally {
-        UptimeTally(rows: lhs.rows + rhs.rows, available: lhs.available + rhs.available)
-    }
-
-    /// Fraction of rows that were available, 0...1; nil without rows.
-    var fraction: Double? {
-        rows > 0 ? Double(available) / Double(rows) : nil
-    }
-
-    init(rows: Int = 0, available: Int = 0) {
-        self.rows = rows
-        self.available = available
-    }
-
-    init(_ rows: some Sequence<HistoryRow>) {
-        for row in rows {
-            self.rows += 1
-            if row.available { available += 1 }
-        }
-    }
-}

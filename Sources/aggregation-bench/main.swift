@@ -69,13 +69,13 @@ for models in modelCounts {
         var rollupAllocations: UInt64?
         for _ in 0..<repeats {
             let before = allocations()
-            var rolled: AggregationResult?
+            var rolled: CycleReport?
             rollupTimes.append(seconds(clock.measure { rolled = store.aggregate(now: now) }))
             if let before, let after = allocations() { rollupAllocations = after - before }
-            precondition(rolled?.rollups.count == providerCount)
+            precondition(rolled?.providers.count == providerCount)
         }
         let aggregator = Aggregator(
-            store: store, renderer: MetricsRenderer(), reloadStatus: ReloadStatus(), version: "bench", revision: "bench",
+            store: store, reloadStatus: ReloadStatus(), version: "bench", revision: "bench",
             logger: Logger(label: "aggregation-bench", factory: { _ in SwiftLogNoOpLogHandler() }))
         var cycleTimes: [Double] = []
         for _ in 0..<max(1, repeats / 2) {

@@ -64,7 +64,7 @@ let running = Task { try await scheduler.run() }
 var recorded = 0
 while recorded < providerCount * modelsPerProvider {
     try await Task.sleep(for: .milliseconds(2))
-    recorded = providers.reduce(0) { $0 + (store.tracker(of: $1.name)?.window.count ?? 0) }
+    recorded = Int(store.resultsRecorded)
     if ContinuousClock.now - started > .seconds(60) { fatalError("probe cycle did not finish in 60 s (\(recorded) results)") }
 }
 let rollup = store.aggregate(now: Date().timeIntervalSince1970)

@@ -42,8 +42,9 @@ import Testing
             ("plain", "rejected key \(Self.plainKey) and gateway token \(Self.headerToken)"),
         ])
         #expect(response.status == .accepted)
-        let hexError = try #require(store.tracker(of: "hex")?.lastError)
-        let plainError = try #require(store.tracker(of: "plain")?.lastError)
+        let report = store.aggregate(now: Date().timeIntervalSince1970)
+        let hexError = try #require(report.provider(named: "hex")?.lastError)
+        let plainError = try #require(report.provider(named: "plain")?.lastError)
         #expect(hexError.hasPrefix("Incorrect API key provided: <secret>"), "\(hexError)")
         #expect(plainError == "rejected key <secret> and gateway token <secret>")
         for secret in [Self.hexKey, String(Self.hexKey.prefix(8)), Self.plainKey, Self.headerToken] {
@@ -54,6 +55,6 @@ import Testing
     @Test func errorsWithoutSecretsAreKept() throws {
         let (recorder, store) = recorder(environment: [:])  // the variable is unset: only the header is known
         #expect(post(recorder, [("plain", "upstream timeout after 30 s")]).status == .accepted)
-        #expect(store.tracker(of: "plain")?.lastError == "upstream timeout after 30 s")
+        #expect(store.aggregate(now: Date().timeIntervalSince1970).provider(named: "plain")?.lastError == "upstream timeout after 30 s")
     }
 }

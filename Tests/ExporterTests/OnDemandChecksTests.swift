@@ -1,3 +1,4 @@
+import Foundation
 import HealthCore
 import Probing
 import ProviderSimulator
@@ -38,7 +39,7 @@ import Testing
                 #expect(outcome.results.allSatisfy { $0.success })
             }
             #expect(server.requestCount(for: "slow") == 1)
-            #expect(store.tracker(of: "slow")?.probeRequestsTotal == 1)
+            #expect(store.aggregate(now: Date().timeIntervalSince1970).provider(named: "slow")?.probeRequestsTotal == 1)
         }
     }
 

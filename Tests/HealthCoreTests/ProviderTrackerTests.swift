@@ -27,18 +27,18 @@ import TestSupport
         let s = settings()
         var tracker = ProviderTracker(settings: s, global: GlobalSettings())
         let first = tracker.aggregate(now: 1000, score: ScoreSettings(), holdCycles: 2)
-        #expect(first.rollup.status == .healthy)  // nothing known yet: never down for lack of results
+        #expect(first.report.rollup.status == .healthy)  // nothing known yet: never down for lack of results
         #expect(first.changedFrom == .some(nil))
         for i in 0..<10 {
             let reason: FailureReason? = i % 3 == 1 ? .http5xx : nil
             tracker.record(outcome(s, at: 1001 + Double(i), reason: reason), completedAt: 1001 + Double(i))
         }
         let held = tracker.aggregate(now: 1011, score: ScoreSettings(), holdCycles: 2)
-        #expect(held.rollup.candidate == .degraded)
-        #expect(held.rollup.status == .healthy)
+        #expect(held.report.rollup.candidate == .degraded)
+        #expect(held.report.rollup.status == .healthy)
         #expect(held.changedFrom == nil)
         let changed = tracker.aggregate(now: 1012, score: ScoreSettings(), holdCycles: 2)
-        #expect(changed.rollup.status == .degraded)
+        #expect(changed.report.rollup.status == .degraded)
         #expect(changed.changedFrom == .some(.healthy))
         #expect(tracker.statusChanges == [.healthy: 1, .degraded: 1])
     }
@@ -60,7 +60,7 @@ import TestSupport
         let chat = ProviderTracker.LatencySeries(source: .probe, operation: .chat)
         #expect(tracker.histograms[list]?.count == 5)
         #expect(tracker.histograms[chat]?.count == 10)
-        let rollup = tracker.aggregate(now: 250, score: ScoreSettings(), holdCycles: 2).rollup
+        let rollup = tracker.aggregate(now: 250, score: ScoreSettings(), holdCycles: 2).report.rollup
         #expect(rollup.probeP95LatencySeconds == [.listModels: 1.5, .chat: 0.4])
         #expect(rollup.conditions == [.latency])  // the model list is slower than its 1 s threshold
     }
@@ -71,16 +71,16 @@ import TestSupport
         let s = settings(models: ["a"], interval: 60)
         var tracker = ProviderTracker(settings: s, global: GlobalSettings())
         for i in 0..<4 { tracker.record(outcome(s, at: Double(i) * 60), completedAt: Double(i) * 60) }
-        #expect(tracker.aggregate(now: 240, score: ScoreSettings(), holdCycles: 1).rollup.status == .healthy)
+        #expect(tracker.aggregate(now: 240, score: ScoreSettings(), holdCycles: 1).report.rollup.status == .healthy)
         var now = 240.0
         tracker.record(outcome(s, at: now, reason: .http5xx), completedAt: now)
         var reported: [ProviderStatus] = []
         while tracker.awaitsConfirmation {
-            reported.append(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 1).rollup.status)
+            reported.append(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 1).report.rollup.status)
             now = tracker.nextProbeDue()
             tracker.record(outcome(s, at: now, reason: .http5xx), completedAt: now)
         }
-        reported.append(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 1).rollup.status)
+        reported.append(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 1).report.rollup.status)
         #expect(reported.count > 2)
         #expect(reported.dropLast().allSatisfy { $0 == .healthy })
         #expect(reported.last == .down)
@@ -137,7 +137,7 @@ import TestSupport
                     outcome(s, at: now, reason: .rateLimited, rateLimit: RateLimitSnapshot(retryAfterSeconds: 900)),
                     completedAt: now)
             }
-            let rollup = tracker.aggregate(now: now, score: ScoreSettings(), holdCycles: 2).rollup
+            let rollup = tracker.aggregate(now: now, score: ScoreSettings(), holdCycles: 2).report.rollup
             seen.insert(rollup.status)
             if now > 1000 + 400, now < 1000 + 900 { #expect(rollup.conditions == [.noResults, .retryAfter]) }
             now += 30
@@ -179,7 +179,7 @@ import TestSupport
         #expect(probes == required)
         #expect(now - 3000 < 60)
         #expect(tracker.breaker.consecutiveFailures == 1)  // confirmations are not the breaker's business
-        #expect(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 2).rollup.status == .down)
+        #expect(tracker.aggregate(now: now + 1, score: ScoreSettings(), holdCycles: 2).report.rollup.status == .down)
         // Down: back to the regular cadence.
         #expect(tracker.nextProbeDue() == now + 60)
     }
@@ -190,20 +190,20 @@ import TestSupport
         let s = settings(models: ["a"])
         var tracker = ProviderTracker(settings: s, global: GlobalSettings())
         for i in 0..<30 { tracker.record(result("a", at: Double(i), source: .traffic)) }
-        #expect(tracker.aggregate(now: 30, score: ScoreSettings(), holdCycles: 2).rollup.status == .healthy)
+        #expect(tracker.aggregate(now: 30, score: ScoreSettings(), holdCycles: 2).report.rollup.status == .healthy)
         for i in 0..<200 { tracker.record(result("a", at: 31 + Double(i) / 200, reason: .http5xx, source: .traffic)) }
-        let burst = tracker.aggregate(now: 32, score: ScoreSettings(), holdCycles: 2).rollup
+        let burst = tracker.aggregate(now: 32, score: ScoreSettings(), holdCycles: 2).report.rollup
         #expect(burst.candidate == .down)
         #expect(!burst.outageSeenByProbes)
         #expect(burst.status == .healthy)
         tracker.record(result("a", at: 33, source: .traffic))
-        #expect(tracker.aggregate(now: 34, score: ScoreSettings(), holdCycles: 2).rollup.status == .healthy)
+        #expect(tracker.aggregate(now: 34, score: ScoreSettings(), holdCycles: 2).report.rollup.status == .healthy)
 
         var probed = ProviderTracker(settings: s, global: GlobalSettings())
         for i in 0..<30 { probed.record(outcome(s, at: Double(i)), completedAt: Double(i)) }
         _ = probed.aggregate(now: 30, score: ScoreSettings(), holdCycles: 2)
         for i in 0..<8 { probed.record(outcome(s, at: 31 + Double(i) / 10, reason: .connect), completedAt: 31) }
-        let outage = probed.aggregate(now: 32, score: ScoreSettings(), holdCycles: 2).rollup
+        let outage = probed.aggregate(now: 32, score: ScoreSettings(), holdCycles: 2).report.rollup
         #expect(outage.outageSeenByProbes)
         #expect(outage.status == .down)
     }
@@ -242,7 +242,7 @@ import TestSupport
                 tracker.record(outcome(s, at: now, reason: reason, latency: 0.3, rateLimit: limits), completedAt: now + 0.3)
             }
             if now >= nextCycle {
-                statuses.append(tracker.aggregate(now: now, score: ScoreSettings(), holdCycles: 2).rollup.status)
+                statuses.append(tracker.aggregate(now: now, score: ScoreSettings(), holdCycles: 2).report.rollup.status)
                 nextCycle += 1
             }
             now += 0.05

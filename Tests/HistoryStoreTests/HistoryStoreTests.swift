@@ -59,12 +59,25 @@ import Testing
         store.append((0..<4).map { row(now - 3600 + Double($0) * 30, available: $0 != 2) })
         store.append([row(now, "groq")])
 
-        #expect(store.uptime(provider: "openai", since: now - day) == 0.75)
-        #expect(store.uptime(provider: "openai", since: now - 7 * day) == 3.0 / 8.0)
-        #expect(store.uptime(provider: "groq", since: now - 7 * day) == 1)
-        #expect(store.uptime(provider: "unknown", since: now - day) == nil)
-        #expect(store.uptime(provider: "openai", since: now + 1) == nil)
-        #expect(store.uptimeByProvider(since: now - day) == ["openai": 0.75, "groq": 1])
+        store.append([row(now + 2 * 3600, available: false)])  // after `now`: not counted
+
+        let uptimes = store.uptimes(at: now)
+        #expect(uptimes["openai"] == Uptime(day: 0.75, week: 3.0 / 8.0))
+        #expect(uptimes["groq"] == Uptime(day: 1, week: 1))
+        #expect(uptimes["unknown"] == nil)
+        // Later appends are counted without reading the file again, and a new store on the same file agrees.
+        store.append([row(now + 60, "groq", available: false)])
+        #expect(store.uptimes(at: now)["groq"] == Uptime(day: 0.5, week: 0.5))
+        let reopened = HistoryStore(path: store.path).uptimes(at: now)
+        #expect(reopened == store.uptimes(at: now))
+    }
+
+    @Test func uptimeForgetsPrunedHours() throws {
+        let store = HistoryStore(path: HistoryStore.inMemoryPath, retentionSeconds: 7 * day)
+        store.append([row(now - 2 * day, available: false), row(now - 60)])
+        #expect(store.uptimes(at: now)["openai"] == Uptime(day: 1, week: 0.5))
+        store.prune(now: now + 5 * day + 7200)
+        #expect(store.uptimes(at: now)["openai"] == Uptime(day: 1, week: 1))
     }
 
     @Test func aNewStoreOnTheSameFileSeesEveryRow() throws {
@@ -120,7 +133,7 @@ import Testing
         #expect(store.lastError?.contains("SQLite error 8") == true)  // SQLITE_READONLY
         // The API still answers, from the file plus the queue.
         #expect(try store.rows(since: 0).get().map(\.timestamp) == [now, now + 30, now + 60, now + 90])
-        #expect(store.uptime(provider: "openai", since: 0) == 0.75)
+        #expect(store.uptimes(at: now + 90)["openai"]?.day == 0.75)
 
         store.retryPending()
         #expect(store.queuedRows == 2)
@@ -217,7 +230,7 @@ import Testing
         #expect(store.isInMemory)
         #expect(store.queuedRows == 0)
         #expect(try store.rows(since: 0).get().count == 2)
-        #expect(store.uptime(provider: "openai", since: 0) == 0.5)
+        #expect(store.uptimes(at: now + 30)["openai"] == Uptime(day: 0.5, week: 0.5))
         store.prune(now: now + 7 * day + 1)
         #expect(try store.rows(since: 0).get().map(\.timestamp) == [now + 30])
         #expect(store.integrityCheck() == "ok")
