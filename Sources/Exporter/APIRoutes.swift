@@ -225,12 +225,16 @@ public struct ExporterAPI: Sendable {
         guard store.resetBreaker(of: name) else {
             return .jsonError(.notFound, error: "unknown provider", detail: "no provider named \(name) is configured")
         }
-        return ok("{\"provider\":\(jsonString(name)),\"circuit_breaker\":\"closed\"}\n")
+        struct Reset: Encodable {
+            var provider: String
+            var circuit_breaker = "closed"
+        }
+        return .json(Reset(provider: name))
     }
 
     func outcomes(_ request: HTTPRequest) -> HTTPResponse {
         if let rejection = ingestGuard.reject(request, required: false) {
-            ingest.countRejection(reason: "unauthorized")
+            ingest.countRejection(reason: IngestRejection.unauthorized().reason)
             return rejection
         }
         return ingest.ingest(request)
@@ -244,7 +248,11 @@ public struct ExporterAPI: Sendable {
         if let rejection = admin.reject(request, required: true) { return rejection }
         switch reload() {
         case .success(let count):
-            return ok("{\"status\":\"reloaded\",\"providers\":\(count)}\n")
+            struct Reloaded: Encodable {
+                var status = "reloaded"
+                var providers: Int
+            }
+            return .json(Reloaded(providers: count))
         case .failure(let errors):
             return .jsonError(.badRequest, error: "invalid configuration, keeping the previous one", detail: errors.description)
         }

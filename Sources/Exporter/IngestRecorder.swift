@@ -25,9 +25,6 @@ public final class IngestRecorder: MetricsCollector {
         var resolvedAt: Double
     }
 
-    /// Every rejection reason, exported as 0 until it happens.
-    static let reasons = ["malformed", "invalid", "body_too_large", "batch_too_large", "unknown_provider", "too_many_models", "unauthorized"]
-
     public init(store: HealthStore, limits: IngestLimits, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.store = store
         self.limits = limits
@@ -55,7 +52,7 @@ public final class IngestRecorder: MetricsCollector {
                 $0.received += UInt64(results.count)
                 $0.accepted += UInt64(accepted)
             }
-            return HTTPResponse(status: .accepted, contentType: "application/json", body: "{\"accepted\":\(accepted)}\n")
+            return .json(["accepted": accepted], status: .accepted)
         } catch {
             countRejection(reason: error.reason)
             return .jsonError(HTTPResponseStatus(statusCode: error.status), error: "outcomes rejected: \(error.reason.replacingOccurrences(of: "_", with: " "))", detail: error.detail)
@@ -101,7 +98,7 @@ public final class IngestRecorder: MetricsCollector {
             .counter("provider_health_exporter_outcomes_received", "Passive outcomes accepted from POST /api/v1/outcomes.", Double(received)),
             MetricFamily(
                 name: "provider_health_exporter_outcomes_rejected", help: "Outcome batches rejected, by reason.", type: .counter,
-                labelNames: ["reason"], samples: Self.reasons.map { MetricSample(labelValues: [$0], value: Double(rejected[$0] ?? 0)) }),
+                labelNames: ["reason"], samples: IngestRejection.reasons.map { MetricSample(labelValues: [$0], value: Double(rejected[$0] ?? 0)) }),
         ]
     }
 }

@@ -1,4 +1,4 @@
-import HealthCore
+import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -55,9 +55,19 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON error `{"error": ..., "detail": ...}`.
     public static func jsonError(_ status: HTTPResponseStatus, error: String, detail: String) -> HTTPResponse {
-        HTTPResponse(
-            status: status, contentType: "application/json",
-            body: "{\"error\":\(jsonString(error)),\"detail\":\(jsonString(detail))}\n")
+        struct ErrorAnswer: Encodable {
+            var error: String
+            var detail: String
+        }
+        return json(ErrorAnswer(error: error, detail: detail), status: status)
+    }
+
+    /// A value encoded as compact JSON, keys in the order the value encodes them, ended by a newline.
+    public static func json(_ value: some Encodable, status: HTTPResponseStatus = .ok) -> HTTPResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let body = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return HTTPResponse(status: status, contentType: "application/json", body: body + "\n")
     }
 }
 
