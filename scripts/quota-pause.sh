@@ -14,8 +14,5 @@ cd "$(dirname "$0")/.."
 
 python3 -c 'import prometheus_client, yaml' 2>/dev/null || python3 -m pip install -q prometheus_client pyyaml
 
-binary="${EXPORTER_BIN:-}"
-if [ -z "$binary" ]; then
-  binary="$(scripts/build.sh | tail -n 1)"
-fi
+binary="$(scripts/exporter-binary.sh)"
 exec python3 integration/chaos/quota_pause.py --binary "$binary" "$@"

@@ -17,8 +17,5 @@ cd "$(dirname "$0")/.."
 
 python3 -c 'import prometheus_client' 2>/dev/null || python3 -m pip install -q prometheus_client
 
-binary="${EXPORTER_BIN:-}"
-if [ -z "$binary" ]; then
-  binary="$(scripts/build.sh | tail -n 1)"
-fi
+binary="$(scripts/exporter-binary.sh)"
 exec python3 integration/chaos/replay.py --binary "$binary" "$@"

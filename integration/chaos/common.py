@@ -157,3 +157,22 @@ def histogram_buckets(samples, name, **labels):
         if n == name + "_bucket" and want <= labelset:
             out.append((float(dict(labelset)["le"]), value))
     return sorted(out)
+
+
+class Report:
+    """Named checks of a run: each with its pass/fail, the value seen and the bound it was held to."""
+
+    def __init__(self):
+        self.checks = []
+
+    def check(self, name, ok, value, bound):
+        self.checks.append((name, bool(ok), value, bound))
+        return ok
+
+    def passed(self):
+        return all(ok for _, ok, _, _ in self.checks)
+
+    def print(self):
+        width = max(len(c[0]) for c in self.checks)
+        for name, ok, value, bound in self.checks:
+            print(f"  {'PASS' if ok else 'FAIL'}  {name:<{width}}  {value}   (bound: {bound})")

@@ -49,7 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "pack"))
 
-from common import default_binary, parse_samples, request, sample  # noqa: E402
+from common import Report, default_binary, parse_samples, request, sample  # noqa: E402
 from fakes import Answer, FakeProvidersProcess  # noqa: E402
 from stack import ExporterSpec, Stack, StackStartError  # noqa: E402
 
@@ -112,23 +112,6 @@ def scaled_for_durations(scale):
                 if "alert" in rule:
                     out[rule["alert"]] = f"{max(1, round(seconds_of(rule.get('for', '0s')) * scale))}s"
     return out
-
-
-class Report:
-    def __init__(self):
-        self.checks = []
-
-    def check(self, name, ok, value, bound):
-        self.checks.append((name, bool(ok), value, bound))
-        return ok
-
-    def passed(self):
-        return all(ok for _, ok, _, _ in self.checks)
-
-    def print(self):
-        width = max(len(c[0]) for c in self.checks)
-        for name, ok, value, bound in self.checks:
-            print(f"  {'PASS' if ok else 'FAIL'}  {name:<{width}}  {value}   (expected: {bound})")
 
 
 class Poller(threading.Thread):

@@ -49,7 +49,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (ExporterProcess, default_binary, histogram_buckets, histogram_quantile,  # noqa: E402
+from common import (ExporterProcess, Report, default_binary, histogram_buckets, histogram_quantile,  # noqa: E402
                     parse_samples, sample)
 from fakes import Answer, FakeProvidersProcess  # noqa: E402
 
@@ -112,23 +112,6 @@ class RandomMix:
         if draw < SHARE_5XX + SHARE_429:
             return Answer(status=429, delay=LATENCY, headers={"retry-after": "1"})
         return Answer(status=200, delay=LATENCY)
-
-
-class Report:
-    def __init__(self):
-        self.checks = []
-
-    def check(self, name, ok, value, bound):
-        self.checks.append((name, bool(ok), value, bound))
-        return ok
-
-    def passed(self):
-        return all(ok for _, ok, _, _ in self.checks)
-
-    def print(self):
-        width = max(len(c[0]) for c in self.checks)
-        for name, ok, value, bound in self.checks:
-            print(f"  {'PASS' if ok else 'FAIL'}  {name:<{width}}  {value}   (bound: {bound})")
 
 
 def provider_view(exporter):

@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -22,6 +23,17 @@ DEMO_STATUSES = {
 }
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "integration", "chaos"))
+
+from common import free_port, request  # noqa: E402
+
+
+def http_get(url, headers=None, timeout=5):
+    return request(url, headers=headers, timeout=timeout)
+
+
+def http_request(url, method="GET", body=None, headers=None, timeout=30):
+    return request(url, method=method, body=body, headers=headers, timeout=timeout)
 
 
 def exporter_bin():
@@ -29,21 +41,6 @@ def exporter_bin():
     if not os.access(path, os.X_OK):
         pytest.fail(f"exporter binary not found at {path}: build it (swift build) or set EXPORTER_BIN")
     return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url, headers=None, timeout=5):
-    req = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
 def wait_until(predicate, timeout, interval=0.2, what="condition"):
@@ -158,15 +155,6 @@ def fake_openai(models=("gpt-test",), key=None):
     finally:
         server.shutdown()
         server.server_close()
-
-
-def http_request(url, method="GET", body=None, headers=None, timeout=30):
-    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
 def metric_value(text, name, **labels):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from stack import ExporterSpec, Stack, StackStartError, require_running
+from stack import ExporterSpec, Stack, StackStartError, require_running, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "chaos"))
 from fakes import Answer, FakeProviders  # noqa: E402
@@ -85,22 +85,13 @@ def _value(stack: Stack, expr: str):
     return float(result[0]["value"][1]) if result else None
 
 
-def _wait_for(predicate, timeout: float, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result or time.monotonic() >= deadline:
-            return result
-        time.sleep(interval)
-
-
 def _completion_scraped(stack: Stack) -> bool:
     return _value(stack, f'{SERIES},operation="chat",le="+Inf"}}') == 1
 
 
 def test_30s_completion_in_a_finite_bucket(llm_stack):
     s = require_running(llm_stack)
-    assert _wait_for(lambda: _completion_scraped(s), DEADLINE), (
+    assert wait_for(lambda: _completion_scraped(s), DEADLINE), (
         f"the completion was not counted in Prometheus within {DEADLINE}s\n" + s.diagnostics())
     assert _value(s, f'{SERIES},operation="chat",le="40.96"}}') == 1
     assert _value(s, f'{SERIES},operation="chat",le="20.48"}}') == 0
@@ -108,11 +99,11 @@ def test_30s_completion_in_a_finite_bucket(llm_stack):
 
 def test_histogram_quantile_within_one_bucket_of_30s(llm_stack):
     s = require_running(llm_stack)
-    assert _wait_for(lambda: _completion_scraped(s), DEADLINE), s.diagnostics()
+    assert wait_for(lambda: _completion_scraped(s), DEADLINE), s.diagnostics()
     expr = ('histogram_quantile(0.95, sum by (le) (rate(provider_response_time_seconds_bucket'
             f'{{provider="{PROVIDER}",operation="chat",source="probe"}}[2m])))')
     # rate() needs the zero sample before the observation and the one after it: poll until both are in.
-    p95 = _wait_for(lambda: (lambda v: v if v is not None and not math.isnan(v) else None)(_value(s, expr)), 15)
+    p95 = wait_for(lambda: (lambda v: v if v is not None and not math.isnan(v) else None)(_value(s, expr)), 15)
     print(f"histogram_quantile(0.95) of the chat completions from Prometheus: {p95}")
     assert p95 is not None, f"no quantile from Prometheus for {expr}"
     assert 20.48 < p95 <= 40.96, f"p95 {p95} s is not within one bucket of {COMPLETION_SECONDS} s"
@@ -120,7 +111,7 @@ def test_histogram_quantile_within_one_bucket_of_30s(llm_stack):
 
 def test_model_list_is_its_own_series(llm_stack):
     s = require_running(llm_stack)
-    assert _wait_for(lambda: _completion_scraped(s), DEADLINE), s.diagnostics()
+    assert wait_for(lambda: _completion_scraped(s), DEADLINE), s.diagnostics()
     # The model list of the same probes: whatever it holds is sub-second; the 30 s completion is not in it.
     count = _value(s, f'provider_response_time_seconds_count{{provider="{PROVIDER}",source="probe",operation="list_models"}}')
     under_a_second = _value(s, f'{SERIES},operation="list_models",le="0.64"}}')
@@ -135,7 +126,7 @@ def test_model_list_latency_observed_with_completion_probes(llm_stack):
     """With completion probes on, each model's result is its completion; the model-list request is still observed,
     once per probe, in its own series."""
     s = require_running(llm_stack)
-    assert _wait_for(lambda: _completion_scraped(s), DEADLINE), s.diagnostics()
+    assert wait_for(lambda: _completion_scraped(s), DEADLINE), s.diagnostics()
     count = _value(s, f'provider_response_time_seconds_count{{provider="{PROVIDER}",source="probe",operation="list_models"}}')
     assert count is not None and count >= 1, f"model-list observations: {count}"
     p95 = _value(s, 'histogram_quantile(0.95, sum by (le) (rate(provider_response_time_seconds_bucket'
