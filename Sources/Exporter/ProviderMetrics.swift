@@ -98,7 +98,7 @@ public struct ProviderMetrics: MetricsCollector {
             for source in ResultSource.allCases {
                 resultsTotal.append(MetricSample(labelValues: [r.provider, source.rawValue], value: Double(report.resultsTotal[source] ?? 0)))
                 for reason in FailureReason.allCases {
-                    let count = report.failuresTotal[ProviderTracker.FailureKey(source: source, reason: reason)] ?? 0
+                    let count = report.failuresTotal[FailureKey(source: source, reason: reason)] ?? 0
                     failuresTotal.append(MetricSample(labelValues: [r.provider, source.rawValue, reason.rawValue], value: Double(count)))
                 }
             }

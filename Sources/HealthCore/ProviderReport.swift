@@ -4,11 +4,11 @@
 public struct ProviderReport: Sendable {
     public var settings: ProviderSettings
     public var rollup: ProviderRollup
-    public var histograms: [ProviderTracker.LatencySeries: LatencyHistogram]
+    public var histograms: [LatencySeries: LatencyHistogram]
     /// Per model, only operations about one model (completions, traffic).
-    public var modelHistograms: [String: [ProviderTracker.LatencySeries: LatencyHistogram]]
+    public var modelHistograms: [String: [LatencySeries: LatencyHistogram]]
     public var resultsTotal: [ResultSource: UInt64]
-    public var failuresTotal: [ProviderTracker.FailureKey: UInt64]
+    public var failuresTotal: [FailureKey: UInt64]
     public var probeRequestsTotal: UInt64
     public var statusChanges: [ProviderStatus: UInt64]
     /// Unix time of the last probe, nil before the first.
@@ -22,4 +22,27 @@ public struct ProviderReport: Sendable {
     public var lastErrorTimestamp: Double?
 
     public var name: String { settings.name }
+}
+
+/// What a failure counter is sliced by: where the result came from and why it failed.
+public struct FailureKey: Hashable, Sendable {
+    public var source: ResultSource
+    public var reason: FailureReason
+    public init(source: ResultSource, reason: FailureReason) {
+        self.source = source
+        self.reason = reason
+    }
+}
+
+/// What a latency histogram series is sliced by: where the result came from and what the request did.
+public struct LatencySeries: Hashable, Sendable, Comparable {
+    public var source: ResultSource
+    public var operation: OperationName
+    public init(source: ResultSource, operation: OperationName) {
+        self.source = source
+        self.operation = operation
+    }
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.source.rawValue, a.operation.rawValue) < (b.source.rawValue, b.operation.rawValue)
+    }
 }

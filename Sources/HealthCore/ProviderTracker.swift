@@ -2,28 +2,6 @@
 /// outage evidence, the breaker, the probe budget, the cumulative histograms and counters, the status and its
 /// hysteresis. A plain value; the store that owns it serialises access.
 public struct ProviderTracker: Sendable {
-    public struct FailureKey: Hashable, Sendable {
-        public var source: ResultSource
-        public var reason: FailureReason
-        public init(source: ResultSource, reason: FailureReason) {
-            self.source = source
-            self.reason = reason
-        }
-    }
-
-    /// What a latency histogram series is sliced by: where the result came from and what the request did.
-    public struct LatencySeries: Hashable, Sendable, Comparable {
-        public var source: ResultSource
-        public var operation: OperationName
-        public init(source: ResultSource, operation: OperationName) {
-            self.source = source
-            self.operation = operation
-        }
-        public static func < (a: Self, b: Self) -> Bool {
-            (a.source.rawValue, a.operation.rawValue) < (b.source.rawValue, b.operation.rawValue)
-        }
-    }
-
     /// A wait a provider asked for when it refused for quota (429/402 with retry-after or Gemini's retryDelay).
     public struct QuotaPause: Sendable, Equatable {
         public var until: Double

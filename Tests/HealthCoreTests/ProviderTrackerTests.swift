@@ -56,8 +56,8 @@ import TestSupport
                              checkLatencySeconds: 1.5, timestamp: t),
                 completedAt: t)
         }
-        let list = ProviderTracker.LatencySeries(source: .probe, operation: .listModels)
-        let chat = ProviderTracker.LatencySeries(source: .probe, operation: .chat)
+        let list = LatencySeries(source: .probe, operation: .listModels)
+        let chat = LatencySeries(source: .probe, operation: .chat)
         #expect(tracker.histograms[list]?.count == 5)
         #expect(tracker.histograms[chat]?.count == 10)
         let rollup = tracker.aggregate(now: 250, score: ScoreSettings(), holdCycles: 2).report.rollup
@@ -90,9 +90,9 @@ import TestSupport
     @Test func latencyIsKeptPerSourceAndOperationAndPerModelOnlyForWhatIsAboutOneModel() {
         let s = settings(models: ["a", "b"], completion: true)
         var tracker = ProviderTracker(settings: s, global: GlobalSettings())
-        let known = ProviderTracker.LatencySeries(source: .probe, operation: .listModels)
-        let completions = ProviderTracker.LatencySeries(source: .probe, operation: .chat)
-        let traffic = ProviderTracker.LatencySeries(source: .traffic, operation: .chat)
+        let known = LatencySeries(source: .probe, operation: .listModels)
+        let completions = LatencySeries(source: .probe, operation: .chat)
+        let traffic = LatencySeries(source: .traffic, operation: .chat)
         #expect(Set(tracker.histograms.keys) == [known, completions])
         #expect(Set(tracker.modelHistograms["a"]?.keys ?? [:].keys) == [completions])
         tracker.record(result("a", latency: 0.1, at: 1, operation: .listModels))
