@@ -55,7 +55,6 @@ let package = Package(
         .target(
             name: "ExporterServer",
             dependencies: [
-                "HealthCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
