@@ -5,7 +5,10 @@ let package = Package(
     name: "provider-health-exporter",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "provider-health-exporter", targets: ["provider-health-exporter"])
+        .executable(name: "provider-health-exporter", targets: ["provider-health-exporter"]),
+        // For bench/http-server, which serves /metrics through this server and through Hummingbird side by side.
+        .library(name: "ExporterServer", targets: ["ExporterServer"]),
+        .library(name: "Exposition", targets: ["Exposition"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

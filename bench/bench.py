@@ -208,7 +208,8 @@ class Table:
         for row in self.rows:
             lines.append("| " + " | ".join(str(c) for c in row) + " |")
         passed = sum(1 for t in self.targets if t[2] == "PASS")
-        lines.append(f"| **targets** | | | **{passed}/{len(self.targets)} PASS** | | | |")
+        if self.targets:  # the http-server area compares two servers and has no target of its own
+            lines.append(f"| **targets** | | | **{passed}/{len(self.targets)} PASS** | | | |")
         print("\n".join(lines), flush=True)
 
 
@@ -287,6 +288,87 @@ def metrics_throughput(args, table, peers, go_binary, workdir):
                       f"{mine['mbps']:,.1f} MB/s, p99 {fmt_ms(mine['p99_us'])}",
                       target, "PASS" if all(v == "PASS" for v in verdicts) else "MISS")
     return results
+
+
+HTTP_SERVER_BENCH = os.path.join(BENCH, "http-server", ".build", "release")
+HTTP_SERVERS = [("hand-written (ExporterServer)", "metrics-server-nio"), ("Hummingbird 2", "metrics-server-hummingbird")]
+OPENMETRICS_ACCEPT = "application/openmetrics-text;version=1.0.0"
+
+
+def http_server_comparison(args, table, workdir):
+    """The exporter's HTTP server against Hummingbird 2 on /metrics: both serve the four bodies of one exporter
+    snapshot with the exporter's negotiation (bench/http-server). Servers alternate within each repeat so that the
+    machine's other load falls on both; the table shows medians."""
+    duration = "2s" if args.smoke else "10s"
+    repeats = 1 if args.smoke else args.http_repeats
+    for _, binary in HTTP_SERVERS:
+        if not os.path.exists(os.path.join(HTTP_SERVER_BENCH, binary)):
+            raise RuntimeError(f"{binary} not built: bench/run.sh --only http-server builds bench/http-server")
+    for providers, models in SIZES:
+        size = f"{providers}×{models}"
+        bodies = os.path.join(workdir, f"bodies-{providers}x{models}")
+        os.makedirs(bodies)
+        log(f"http servers at {size}: the exporter's bodies")
+        exporter, base = start_exporter(providers, models, "1s" if args.smoke else "30s")
+        try:
+            wait_http(base + "/-/ready", exporter, timeout=120)
+            variants = {"text": {}, "text.gz": {"Accept-Encoding": "gzip"}, "openmetrics": {"Accept": OPENMETRICS_ACCEPT},
+                        "openmetrics.gz": {"Accept": OPENMETRICS_ACCEPT, "Accept-Encoding": "gzip"}}
+            for name, headers in variants.items():
+                with open(os.path.join(bodies, name), "wb") as f:
+                    f.write(http_get(base + "/metrics", headers)[1])
+        finally:
+            exporter.stop()
+        runs = {(name, encoding): [] for name, _ in HTTP_SERVERS for encoding in ("plain", "gzip")}
+        rss = {name: [] for name, _ in HTTP_SERVERS}
+        for repeat in range(repeats):
+            order = HTTP_SERVERS if repeat % 2 == 0 else HTTP_SERVERS[::-1]
+            for name, binary in order:
+                log(f"http servers at {size}: {name}, run {repeat + 1}/{repeats}, load {os.getloadavg()[0]:.2f}")
+                port = free_port()
+                process = Process([os.path.join(HTTP_SERVER_BENCH, binary), "--port", str(port), "--bodies", bodies])
+                url = f"http://127.0.0.1:{port}"
+                try:
+                    wait_http(url + "/-/healthy", process, timeout=20)
+                    for variant, headers in variants.items():
+                        with open(os.path.join(bodies, variant), "rb") as f:
+                            assert http_get(url + "/metrics", headers)[1] == f.read(), f"{name}: {variant} differs"
+                    runs[(name, "plain")].append(wrk(url + "/metrics", duration))
+                    runs[(name, "gzip")].append(wrk(url + "/metrics", duration, headers=["Accept-Encoding: gzip"]))
+                    rss[name].append(process.rss_kib())
+                finally:
+                    process.stop()
+        median = lambda values: sorted(values)[len(values) // 2]
+        reference = HTTP_SERVERS[0][0]
+        for encoding in ("plain", "gzip"):
+            base_rps = median([r["rps"] for r in runs[(reference, encoding)]])
+            for name, _ in HTTP_SERVERS:
+                rates = [r["rps"] for r in runs[(name, encoding)]]
+                p99s = [r["p99_us"] for r in runs[(name, encoding)]]
+                errors = sum(r["status_errors"] + r["socket_errors"] for r in runs[(name, encoding)])
+                rps = median(rates)
+                details = (f"{encoding}, median of {len(rates)} ({fmt_rate(min(rates))}–{fmt_rate(max(rates))}), "
+                           f"p99 {fmt_ms(median(p99s))}, RSS {median(rss[name]) / 1024:,.1f} MiB"
+                           + (f", {errors} errors" if errors else ""))
+                target, verdict = "", ""
+                if name != reference:
+                    ratio = rps / base_rps
+                    target = f"{ratio * 100:.0f} % of the hand-written server"
+                    verdict = "within 5 %" if ratio >= 0.95 else "slower"
+                table.add("http server", name, size, f"{fmt_rate(rps)} req/s", details, target, verdict)
+    # Both binaries link ExporterServer and what it needs (Foundation among it), so the difference is Hummingbird's.
+    sizes, stripped = [], []
+    for _, binary in HTTP_SERVERS:
+        path = os.path.join(HTTP_SERVER_BENCH, binary)
+        sizes.append(os.path.getsize(path))
+        copy = os.path.join(workdir, binary + ".stripped")
+        subprocess.run(["strip", "-o", copy, path], check=True)
+        stripped.append(os.path.getsize(copy))
+    table.add("http server", "binary size (release, static stdlib)", "",
+              " / ".join(f"{size / 1e6:.1f} MB" for size in sizes),
+              " / ".join(binary for _, binary in HTTP_SERVERS)
+              + "; stripped " + " / ".join(f"{size / 1e6:.1f} MB" for size in stripped),
+              f"{(sizes[1] - sizes[0]) / 1e6:+.1f} MB with Hummingbird ({(stripped[1] - stripped[0]) / 1e6:+.1f} MB stripped)", "")
 
 
 def aggregation(args, table, alloc_lib):
@@ -439,7 +521,9 @@ def main():
     parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS", os.path.join(REPO, "..", "shared", "bench")))
     parser.add_argument("--go-peer", required=True, help="the built Go peer binary")
     parser.add_argument("--alloc-lib", default="", help="allocation counter to preload into aggregation-bench")
-    parser.add_argument("--only", default="metrics,aggregation,ingest,probes,memory")
+    parser.add_argument("--only", default="metrics,aggregation,ingest,probes,memory",
+                        help="comma-separated areas; http-server (hand-written vs Hummingbird 2) runs only when named")
+    parser.add_argument("--http-repeats", type=int, default=5, help="runs of each server in the http-server area")
     args = parser.parse_args()
     only = set(args.only.split(","))
     table = Table()
@@ -457,6 +541,8 @@ def main():
             probes(args, table)
         if "memory" in only:
             memory(args, table, args.peers, args.go_peer)
+        if "http-server" in only:
+            http_server_comparison(args, table, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"\n{'smoke run' if args.smoke else 'full run'}: {os.cpu_count()} CPUs, load average at start "

@@ -2,6 +2,8 @@
 # Benchmarks the exporter beside its peers and prints one table with the targets (docs/performance.md).
 #   bench/run.sh            full run (~12 minutes: 10 s wrk runs, 5 minutes of side-by-side RSS)
 #   bench/run.sh --smoke    every measurement with tiny durations (well under a minute after the build)
+#   bench/run.sh --only http-server   the exporter's HTTP server against Hummingbird 2 on /metrics (optional row,
+#                           not in the full run; builds bench/http-server, which compiles Hummingbird: minutes)
 # Peers: ../shared/bench (python_peer.py, go_peer/), or BENCH_PEERS=/path/to/bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +43,13 @@ if [ ! -x "$out/go_peer" ] || [ -n "$(find "$peers/go_peer" -newer "$out/go_peer
     echo "building the Go peer ..." >&2
     (cd "$peers/go_peer" && GOPATH=/usr/share/gocode GO111MODULE=off GOPROXY=off GOCACHE="$out/gocache" \
         go build -o "$out/go_peer" .)
+fi
+
+# The HTTP server comparison is a package of its own (bench/http-server), built only when asked for.
+if [[ " $* " == *http-server* ]]; then
+    echo "building bench/http-server release ..." >&2
+    (cd bench/http-server && swift build -c release --static-swift-stdlib) \
+        >"$out/http-server-build.log" 2>&1 || { tail -40 "$out/http-server-build.log" >&2; exit 1; }
 fi
 
 # Counts malloc calls for the aggregation benchmark's allocation column.
