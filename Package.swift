@@ -121,7 +121,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
-        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
+        .testTarget(
+            name: "StatusPageTests",
+            dependencies: ["StatusPage", "HealthCore", .product(name: "Mustache", package: "swift-mustache")]
+        ),
         .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
         .testTarget(
             name: "ExporterConfigTests",

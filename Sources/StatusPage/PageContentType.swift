@@ -14,8 +14,10 @@ struct PageContentType: MustacheContentType {
 
     /// Safe in element content and in double- or single-quoted attribute values.
     static func escape(_ text: String) -> String {
+        // Most values (figures, times, plain names) have nothing to escape: hand them back as they are.
+        guard text.utf8.contains(where: mayNeedEscaping) else { return text }
         var out = ""
-        out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
+        out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": out += "&amp;"
@@ -29,5 +31,16 @@ struct PageContentType: MustacheContentType {
             }
         }
         return out
+    }
+
+    /// The bytes of the characters above: ASCII markup and controls, and 0xC2, the lead byte of U+0080...U+009F
+    /// (and of other Latin-1 characters, which the slow path then keeps).
+    private static func mayNeedEscaping(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"),
+            0x00...0x1F, 0x7F, 0xC2:
+            true
+        default: false
+        }
     }
 }

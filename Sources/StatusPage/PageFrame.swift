@@ -1,3 +1,5 @@
+import Mustache
+
 /// What the frame every page shares shows: the title, links to the machine-readable side, the footer.
 /// Like every view here it holds text only, formatted already; the templates escape all of it.
 struct FrameView {
@@ -45,5 +47,39 @@ enum PageFrame {
     /// Where a provider's details page lives.
     static func detailsPath(of provider: String) -> String {
         "/providers/" + pathSegment(provider)
+    }
+}
+
+// Reads by name for the templates (see `PageTemplates`): one case per stored property.
+extension FrameView: MustacheParent {
+    func child(named key: String) -> Any? {
+        switch key {
+        case "title": title
+        case "links": links
+        case "version": version
+        case "generated": generated
+        case "refreshSeconds": refreshSeconds
+        default: nil
+        }
+    }
+}
+
+extension FrameView.Link: MustacheParent {
+    func child(named key: String) -> Any? {
+        switch key {
+        case "href": href
+        case "label": label
+        default: nil
+        }
+    }
+}
+
+extension MomentView: MustacheParent {
+    func child(named key: String) -> Any? {
+        switch key {
+        case "iso": iso
+        case "shown": shown
+        default: nil
+        }
     }
 }
