@@ -48,8 +48,9 @@ enum DetailsTemplate {
         {{#modelTable}}
         <div class="table-scroll">
         <table id="models">
-        <thead><tr><th scope="col">Model</th><th scope="col">Availability</th><th scope="col" class="num">Error rate</th>\
-        <th scope="col" class="num">Results</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th>\
+        <thead><tr><th scope="col">Model</th><th scope="col">Availability</th>\
+        <th scope="col" class="num">Error rate</th><th scope="col" class="num">Results</th>\
+        <th scope="col" class="num">p50</th><th scope="col" class="num">p95</th>\
         <th scope="col">Last result</th><th scope="col">Last failure</th></tr></thead>
         <tbody>
         {{#models}}

@@ -35,14 +35,17 @@ struct TemplateTests {
         limited.rollup.rateLimit = RateLimitSnapshot(
             requestsRemaining: 3, requestsLimit: 100, tokensRemaining: 5, tokensLimit: 10, retryAfterSeconds: 5)
         let providers = Fixtures.demo + [limited]
+        let details = providers.flatMap { provider -> [DetailsView] in
+            [nil, Fixtures.now].map { DetailsPage.view(provider: provider, generatedAt: $0, version: "1") }
+        }
         return [
             OverviewPage.view(
                 providers: providers, best: Fixtures.best("demo-healthy", reason: "r", alternatives: ["x"]),
                 generatedAt: Fixtures.now, version: "1"),
             OverviewPage.view(providers: [], best: Fixtures.best(nil, reason: "none"), generatedAt: nil, version: "1"),
-        ] + providers.flatMap { provider in
-            [nil, Fixtures.now].map { DetailsPage.view(provider: provider, generatedAt: $0, version: "1") }
-        } + [DetailsPage.view(provider: Fixtures.provider("e", status: .down, models: []), generatedAt: nil, version: "1")]
+            DetailsPage.view(
+                provider: Fixtures.provider("e", status: .down, models: []), generatedAt: nil, version: "1"),
+        ] + details
     }
 
     @Test("every view reads each of its fields by its own name, without reflection")
@@ -69,7 +72,8 @@ struct TemplateTests {
                 let isOptional = Mirror(reflecting: field).displayStyle == .optional
                 let expected: Any? = isOptional ? Mirror(reflecting: field).children.first?.value : field
                 let read = parent.child(named: label)
-                #expect(read.map { String(describing: $0) } == expected.map { String(describing: $0) }, "\(path).\(label)")
+                #expect(
+                    read.map { String(describing: $0) } == expected.map { String(describing: $0) }, "\(path).\(label)")
                 checkReadsByName(field, path: "\(path).\(label)")
             }
         default:
