@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Pure value code: results, window, score, breaker, status rules, rollup. No I/O.
@@ -69,8 +70,12 @@ let package = Package(
             name: "HistoryStore",
             dependencies: ["HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Pure HTML rendering of the human status page (overview and per-provider details).
-        .target(name: "StatusPage", dependencies: ["HealthCore"]),
+        // Pure HTML rendering of the human status page (overview and per-provider details): view models
+        // rendered through autoescaping Mustache templates compiled into the module.
+        .target(
+            name: "StatusPage",
+            dependencies: ["HealthCore", .product(name: "Mustache", package: "swift-mustache")]
+        ),
         // Wiring: state store, scheduler, aggregator, snapshot rendering, services.
         .target(
             name: "Exporter",
@@ -118,7 +123,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
-        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
+        .testTarget(
+            name: "StatusPageTests",
+            dependencies: ["StatusPage", "HealthCore", .product(name: "Mustache", package: "swift-mustache")]
+        ),
         .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
         .testTarget(
             name: "ExporterConfigTests",

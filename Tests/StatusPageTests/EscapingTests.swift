@@ -64,3 +64,41 @@ struct EscapingTests {
         #expect(!page.contains(String(repeating: "x", count: 301)))
     }
 }
+
+@Suite("Status page escaping, field by field")
+struct FieldEscapingTests {
+    static let hostile = "<script>alert(1)</script>\"'&"
+    static let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;"
+
+    /// Each field that carries outside text, and the pages it shows on.
+    enum Field: String, CaseIterable {
+        case providerName, modelName, lastError, bestReason, bestAlternative, version
+    }
+
+    /// The pages with `hostile` in `field` and plain text everywhere else.
+    static func pages(_ field: Field) -> [String] {
+        func text(_ f: Field, _ plain: String) -> String { f == field ? hostile : plain }
+        let provider = Fixtures.provider(
+            text(.providerName, "p"), status: .degraded,
+            models: [Fixtures.model(text(.modelName, "m"), available: false)],
+            lastError: text(.lastError, "HTTP 500"))
+        let best = Fixtures.best(
+            provider.rollup.provider, reason: text(.bestReason, "best"),
+            alternatives: [text(.bestAlternative, "q")])
+        let version = text(.version, "1")
+        return [
+            StatusPage.overview(providers: [provider], best: best, generatedAt: Fixtures.now, version: version),
+            StatusPage.details(provider: provider, generatedAt: Fixtures.now, version: version),
+        ]
+    }
+
+    @Test("every field that carries outside text is shown escaped, never as markup", arguments: Field.allCases)
+    func escaped(field: Field) {
+        let pages = Self.pages(field)
+        for page in pages {
+            #expect(!page.lowercased().contains("<script"), "raw <script from \(field)")
+            #expect(!page.contains("\"'&"), "raw quotes from \(field)")
+        }
+        #expect(pages.contains { $0.contains(Self.escaped) }, "\(field) shown escaped")
+    }
+}
