@@ -59,7 +59,7 @@ struct ProbeFailure: Error {
             self.init(.tls, "TLS handshake failed")
         case .invalidURL, .emptyHost, .emptyScheme:
             self.init(.badResponse, "invalid URL")
-        case .identityCodingIncorrectlyPresent, .chunkedSpecifiedMultipleTimes, .httpEndReceivedAfterHeadWith1xx:
+        case .identityCodingIncorrectlyPresent:
             self.init(.badResponse, "malformed HTTP response")
         default:
             self.init(.connect, "connection error")

@@ -64,7 +64,9 @@ let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             return own
         }
     }
-    return try await group.reduce(into: [Double]()) { $0 += $1 }
+    var all: [Double] = []
+    for try await own in group { all += own }
+    return all
 }
 let throughputWall = ContinuousClock.now - throughputStart
 let throughputSeconds = Double(throughputWall.components.seconds) + Double(throughputWall.components.attoseconds) * 1e-18
