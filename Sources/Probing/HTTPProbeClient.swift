@@ -78,23 +78,16 @@ public final class HTTPProbeClient: Sendable {
         }
         let deadline = request.timeoutSeconds
         let start = ContinuousClock.now
-        let winner = await withTaskGroup(of: HTTPProbeResult?.self) { group in
-            group.addTask { await self.follow(request, url: url, start: start) }
-            group.addTask {
-                do {
-                    try await Task.sleep(until: start + .seconds(deadline), clock: .continuous)
-                } catch {
-                    return nil
-                }
-                return .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let outcome = await race(until: start + .seconds(deadline)) { await self.follow(request, url: url, start: start) }
+        switch outcome {
+        case .cancelled:
+            throw CancellationError()
+        case .finished(let result?):
+            return result
+        case .finished(nil), .deadline:
+            // `follow` only returns nil when cancelled, which only the deadline does here.
+            return .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
         }
-        if Task.isCancelled { throw CancellationError() }
-        // Both children only return nil when cancelled, and we were not: treat as the deadline.
-        return winner ?? .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
     }
 
     /// The request and the redirects it is sent on; nil when cancelled.
