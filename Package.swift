@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure value code: results, window, score, breaker, status rules, rollup. No I/O.
@@ -28,16 +27,18 @@ let package = Package(
             name: "ExporterConfig",
             dependencies: ["HealthCore", .product(name: "Yams", package: "Yams")]
         ),
-        // One prober per provider kind, over async-http-client (HTTP/1.1) with a hard deadline per request.
+        // One prober per provider kind, over a SwiftNIO HTTP/1.1 client with a hard deadline.
         .target(
             name: "Probing",
             dependencies: [
                 "HealthCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // Simulated LLM providers on loopback: the demo, and the tests' fake providers.

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(libsqlite3-dev zlib1g-dev curl openssl)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk tinyproxy)
+  packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk)
 fi
 
 missing=()

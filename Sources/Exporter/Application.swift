@@ -105,7 +105,7 @@ public final class ExporterApplication: Sendable {
                 }
                 if due { history.prune(now: result.timestamp) }
             })
-        let client = makeProbeClient(environment: options.environment, logger: logger)
+        let client = HTTPProbeClient()
         let scheduler = ProbeScheduler(store: store, client: client, environment: options.environment, logger: logger)
         let (host, port) = try parseListenAddress(options.listenAddress)
         let appBox = ApplicationBox()

@@ -1,29 +1,27 @@
-import AsyncHTTPClient
 import HealthCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
-/// Sends probe requests through async-http-client (HTTP/1.1, TLS through BoringSSL) with a hard deadline.
+/// Sends probe requests over SwiftNIO (HTTP/1.1, TLS through BoringSSL) with a hard deadline.
 ///
-/// Each request races a timer for its whole life — waiting for a pooled connection, DNS, connect, TLS, request,
-/// response head and body — and the loser is cancelled without waiting: a server that drips one byte a second
-/// is cut off at the deadline. (async-http-client's own deadline ends at the response head, so it cannot be the
-/// deadline of a probe.) async-http-client keeps connections alive per origin and caps them per origin. Bodies
-/// are read up to a limit; redirects are followed here, only within the origin, since requests carry the API
-/// key. Error messages are fixed texts, never bytes of the request or the peer.
+/// Each request races a timer for its whole life — waiting for a connection, DNS, connect, TLS, request,
+/// response — and the loser is cancelled without waiting: a server that drips one byte a second is cut
+/// off at the deadline. Connections are kept alive per origin (scheme, host, port) and capped per origin.
+/// Bodies are read up to a limit; redirects are followed only within the origin, since requests carry
+/// the API key. Error messages are fixed texts, never bytes of the request or the peer.
 public final class HTTPProbeClient: Sendable {
     /// Redirects followed at most per request.
     public static let maxRedirects = 5
 
-    /// Connects directly.
-    private let direct: HTTPClient
-    /// One client per proxy server (async-http-client takes its proxy per client).
-    private let proxied: [ProbeProxy.Server: HTTPClient]
-    private let proxy: ProbeProxy
+    private let group: any EventLoopGroup
+    private let pool: ProbeConnectionPool
     private let userAgent: String
     private let maxBodyBytes: Int
+    /// nil when no TLS context could be made: https requests then fail as `tls`.
+    private let tlsContext: NIOSSLContext?
     /// What completion probes learned about token-limit fields. Kept here because the client is the one
     /// object every probe reaches that outlives configuration reloads.
     let tokenLimitFields = TokenLimitFieldMemory()
@@ -33,38 +31,23 @@ public final class HTTPProbeClient: Sendable {
     ///   - userAgent: the `User-Agent` header of every request.
     ///   - maxBodyBytes: a response body over this size fails as `bad_response` and its connection is closed.
     ///   - additionalTrustRootsPEM: certificates (PEM) trusted besides the system's, e.g. a private CA.
-    ///   - proxy: the HTTP proxies requests go through (see `ProbeProxy.fromEnvironment`).
     public init(
         maxConnectionsPerHost: Int = 8, userAgent: String = "provider-health-exporter",
-        maxBodyBytes: Int = 16 << 20, additionalTrustRootsPEM: [UInt8]? = nil, proxy: ProbeProxy = .none,
+        maxBodyBytes: Int = 16 << 20, additionalTrustRootsPEM: [UInt8]? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
+        self.group = eventLoopGroup
+        self.pool = ProbeConnectionPool(maxPerOrigin: maxConnectionsPerHost)
         self.userAgent = userAgent
         self.maxBodyBytes = max(1, maxBodyBytes)
-        self.proxy = proxy
         var tls = TLSConfiguration.makeClientConfiguration()
         if let pem = additionalTrustRootsPEM, let certificates = try? NIOSSLCertificate.fromPEMBytes(pem) {
             tls.additionalTrustRoots = [.certificates(certificates)]
         }
-        func client(through server: ProbeProxy.Server?) -> HTTPClient {
-            HTTPClient(
-                eventLoopGroup: eventLoopGroup,
-                configuration: .probing(tls: tls, maxConnectionsPerHost: maxConnectionsPerHost, proxy: server))
-        }
-        direct = client(through: nil)
-        var proxied: [ProbeProxy.Server: HTTPClient] = [:]
-        for server in [proxy.httpsServer, proxy.httpServer].compactMap({ $0 }) where proxied[server] == nil {
-            proxied[server] = client(through: server)
-        }
-        self.proxied = proxied
+        tlsContext = try? NIOSSLContext(configuration: tls)
     }
 
-    /// Shuts the connection pools down. A request holds the client while it runs, so none is in flight here; the
-    /// shutdown keeps async-http-client's client alive until its connections are closed.
-    deinit {
-        direct.shutdown { _ in }
-        for client in proxied.values { client.shutdown { _ in } }
-    }
+    deinit { pool.closeIdle() }
 
     /// Sends `request` and waits at most its deadline. Throws only `CancellationError`, when the calling
     /// task is cancelled; every other problem is a `.failure` result.
@@ -78,43 +61,55 @@ public final class HTTPProbeClient: Sendable {
         }
         let deadline = request.timeoutSeconds
         let start = ContinuousClock.now
-        let outcome = await race(until: start + .seconds(deadline)) { await self.follow(request, url: url, start: start) }
-        switch outcome {
-        case .cancelled:
-            throw CancellationError()
-        case .finished(let result?):
-            return result
-        case .finished(nil), .deadline:
-            // `follow` only returns nil when cancelled, which only the deadline does here.
-            return .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
+        let winner = await withTaskGroup(of: HTTPProbeResult?.self) { group in
+            group.addTask { await self.follow(request, url: url, start: start) }
+            group.addTask {
+                do {
+                    try await Task.sleep(until: start + .seconds(deadline), clock: .continuous)
+                } catch {
+                    return nil
+                }
+                return .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
+        if Task.isCancelled { throw CancellationError() }
+        // Both children only return nil when cancelled, and we were not: treat as the deadline.
+        return winner ?? .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
+    }
+
+    /// Closes the connections kept for reuse.
+    public func closeIdleConnections() { pool.closeIdle() }
+
+    /// Open connections to the origin of `url` (for tests).
+    public func openConnections(to url: String) -> Int {
+        ProbeURL(url).map { pool.openConnections(to: $0.origin) } ?? 0
     }
 
     /// The request and the redirects it is sent on; nil when cancelled.
     private func follow(_ request: HTTPProbeRequest, url first: ProbeURL, start: ContinuousClock.Instant) async
         -> HTTPProbeResult?
     {
-        // async-http-client's deadline ends only the wait for the response head; the race in `send` ends the
-        // request first. This one is a backstop, a second later, so that it never decides the reason.
-        let backstop = NIODeadline.now() + .nanoseconds(Int64((request.timeoutSeconds + 1) * 1e9))
-        let headers = requestHeaders(request.headers)
         var url = first
         var method = request.method
         var body = request.body
         var visited: Set<String> = [url.key]
         for hop in 0...Self.maxRedirects {
-            let outcome = await exchange(method: method, url: url, headers: headers, body: body, deadline: backstop)
-            if Task.isCancelled { return nil }
+            let head = requestHead(method: method, url: url, headers: request.headers, bodyLength: body?.count)
+            guard let exchanged = await exchange(head: head, body: body, origin: url.origin) else { return nil }
             let latency = seconds(ContinuousClock.now - start)
-            let response: HTTPProbeResponse
-            switch outcome {
-            case .failure(let failure):
-                return .failure(failure.reason, message: failure.message, latencySeconds: latency)
+            let response: ReceivedResponse
+            switch exchanged {
+            case .failure(let reason, let message):
+                return .failure(reason, message: message, latencySeconds: latency)
             case .success(let received):
                 response = received
             }
-            if [301, 302, 303, 307, 308].contains(response.statusCode),
-                let location = response.headers.first(where: { $0.name.lowercased() == "location" })?.value,
+            let status = Int(response.head.status.code)
+            if [301, 302, 303, 307, 308].contains(status),
+                let location = response.head.headers.first(name: "location"),
                 let next = url.resolving(location: location), next.origin == url.origin
             {
                 guard hop < Self.maxRedirects else {
@@ -123,9 +118,7 @@ public final class HTTPProbeClient: Sendable {
                 guard visited.insert(next.key).inserted else {
                     return .failure(.badResponse, message: "redirect loop", latencySeconds: latency)
                 }
-                if response.statusCode == 303
-                    || ((response.statusCode == 301 || response.statusCode == 302) && method == "POST")
-                {
+                if status == 303 || ((status == 301 || status == 302) && method == "POST") {
                     method = "GET"
                     body = nil
                 }
@@ -133,65 +126,160 @@ public final class HTTPProbeClient: Sendable {
                 continue
             }
             // A redirect elsewhere is not followed: the caller judges the 3xx itself.
-            return .response(response, latencySeconds: latency)
+            return .response(probeResponse(response), latencySeconds: latency)
         }
         return nil
     }
 
-    /// One exchange. A connection that closes before any byte of a response is most likely a kept-alive one the
-    /// server closed as the request went out: the request is sent once more, on a new connection.
-    private func exchange(method: String, url: ProbeURL, headers: HTTPHeaders, body: [UInt8]?, deadline: NIODeadline)
-        async -> Result<HTTPProbeResponse, ProbeFailure>
+    private enum Exchanged {
+        case success(ReceivedResponse)
+        case failure(FailureReason, String)
+    }
+
+    /// One exchange on a pooled or new connection; nil when cancelled. A reused connection that the
+    /// server had closed meanwhile is replaced by a new one, once.
+    private func exchange(head: HTTPRequestHead, body: [UInt8]?, origin: ProbeURL.Origin) async -> Exchanged? {
+        switch await pool.lease(origin) {
+        case .cancelled:
+            return nil
+        case .reuse(let connection):
+            guard let result = await run(head: head, body: body, on: connection) else { return nil }
+            if case .failure(let failure) = result, isStale(failure) {
+                connection.close()
+                return await exchangeOnNewConnection(head: head, body: body, origin: origin)
+            }
+            return finish(result, on: connection)
+        case .open:
+            return await exchangeOnNewConnection(head: head, body: body, origin: origin)
+        }
+    }
+
+    /// Opens a connection in a slot already leased from the pool, and runs the exchange on it.
+    private func exchangeOnNewConnection(head: HTTPRequestHead, body: [UInt8]?, origin: ProbeURL.Origin) async
+        -> Exchanged?
     {
-        let first = await exchangeOnce(method: method, url: url, headers: headers, body: body, deadline: deadline)
-        guard case .failure(let failure) = first, failure.closedBeforeResponse, !Task.isCancelled else { return first }
-        return await exchangeOnce(method: method, url: url, headers: headers, body: body, deadline: deadline)
-    }
-
-    private func exchangeOnce(
-        method: String, url: ProbeURL, headers: HTTPHeaders, body: [UInt8]?, deadline: NIODeadline
-    ) async -> Result<HTTPProbeResponse, ProbeFailure> {
-        var request = HTTPClientRequest(url: url.key)
-        request.method = HTTPMethod(rawValue: method)
-        request.headers = headers
-        if let body { request.body = .bytes(body) }
-        let response: HTTPClientResponse
-        do {
-            response = try await httpClient(for: url.origin).execute(request, deadline: deadline)
-        } catch {
-            return .failure(ProbeFailure(error, afterHead: false, maxBodyBytes: maxBodyBytes))
+        let future = connect(origin)
+        guard let connected = await waitCancellably(future, onCancel: {}) else {
+            pool.releaseSlot(origin)
+            future.whenSuccess { $0.close() }
+            return nil
         }
-        do {
-            // Refuses a body announced over the limit before reading it; dropping the response closes its
-            // connection.
-            let bytes = try await response.body.collect(upTo: maxBodyBytes)
-            return .success(
-                HTTPProbeResponse(
-                    statusCode: Int(response.status.code),
-                    headers: response.headers.map { (name: $0.name, value: $0.value) },
-                    body: Array(bytes.readableBytesView)))
-        } catch {
-            return .failure(ProbeFailure(error, afterHead: true, maxBodyBytes: maxBodyBytes))
+        switch connected {
+        case .failure(let error):
+            pool.releaseSlot(origin)
+            let (reason, message) = classifyTransportError(error)
+            return .failure(reason, message)
+        case .success(let connection):
+            guard let result = await run(head: head, body: body, on: connection) else { return nil }
+            return finish(result, on: connection)
         }
     }
 
-    private func httpClient(for origin: ProbeURL.Origin) -> HTTPClient {
-        proxy.server(for: origin).flatMap { proxied[$0] } ?? direct
+    /// Runs the exchange; nil (and the connection closed and given back) when cancelled.
+    private func run(head: HTTPRequestHead, body: [UInt8]?, on connection: ProbeConnection) async
+        -> Result<ReceivedResponse, any Error>?
+    {
+        let future = connection.exchange(head: head, body: body, maxBodyBytes: maxBodyBytes)
+        guard let result = await waitCancellably(future, onCancel: { connection.close() }) else {
+            pool.release(connection, reusable: false)
+            return nil
+        }
+        return result
     }
 
-    private func requestHeaders(_ configured: [(String, String)]) -> HTTPHeaders {
+    private func finish(_ result: Result<ReceivedResponse, any Error>, on connection: ProbeConnection) -> Exchanged {
+        switch result {
+        case .success(let response):
+            pool.release(connection, reusable: response.reusable)
+            return .success(response)
+        case .failure(let error):
+            pool.release(connection, reusable: false)
+            let (reason, message) = classifyExchangeError(error)
+            return .failure(reason, message)
+        }
+    }
+
+    private func connect(_ origin: ProbeURL.Origin) -> EventLoopFuture<ProbeConnection> {
+        let tls = origin.scheme == .https
+        let tlsContext = self.tlsContext
+        let pool = self.pool
+        if tls && tlsContext == nil {
+            return group.next().makeFailedFuture(ExchangeFailure.tls)
+        }
+        return ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(300))  // a backstop: the request's deadline ends it first
+            .channelInitializer { channel in
+                do {
+                    if tls, let tlsContext {
+                        let handler = try NIOSSLClientHandler(
+                            context: tlsContext, serverHostname: origin.hostIsIPLiteral ? nil : origin.host)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
+                    try channel.pipeline.syncOperations.addHandler(ProbeExchangeHandler(tls: tls))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+            .connect(host: origin.host, port: origin.port)
+            .flatMap { channel in
+                channel.pipeline.handler(type: ProbeExchangeHandler.self).map { handler in
+                    let connection = ProbeConnection(
+                        channel: channel, origin: origin, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                    // A connection the server closes while it is idle in the pool leaves the pool.
+                    channel.closeFuture.whenComplete { _ in pool.forget(connection) }
+                    return connection
+                }
+            }
+    }
+
+    private func requestHead(method: String, url: ProbeURL, headers: [(String, String)], bodyLength: Int?)
+        -> HTTPRequestHead
+    {
         var fields = HTTPHeaders()
+        fields.add(name: "Host", value: url.origin.hostHeader)
         fields.add(name: "User-Agent", value: userAgent)
-        for (name, value) in configured {
+        for (name, value) in headers {
             switch name.lowercased() {
-            // Set by async-http-client from the URL and the body: a configured one would contradict them.
             case "host", "content-length", "transfer-encoding", "connection": continue
             case "user-agent": fields.replaceOrAdd(name: "User-Agent", value: value)
             default: fields.add(name: name, value: value)
             }
         }
-        return fields
+        if let bodyLength { fields.add(name: "Content-Length", value: String(bodyLength)) }
+        return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: url.target, headers: fields)
     }
+}
+
+/// The failure reason and fixed message for a failed exchange.
+func classifyExchangeError(_ error: any Error) -> (FailureReason, String) {
+    guard let failure = error as? ExchangeFailure else { return classifyTransportError(error) }
+    switch failure {
+    case .closedBeforeResponse: return (.connect, "connection closed without a response")
+    case .cutShort: return (.badResponse, "response cut short")
+    case .bodyTooLarge(let limit): return (.badResponse, "response body over \(limit) bytes")
+    case .malformed: return (.badResponse, "malformed HTTP response")
+    case .tls: return (.tls, "TLS handshake failed")
+    case .transport(let reason, let message): return (reason, message)
+    }
+}
+
+/// A kept-alive connection the server closed while it sat idle: worth one retry on a new connection.
+private func isStale(_ error: any Error) -> Bool {
+    switch error as? ExchangeFailure {
+    case .closedBeforeResponse: return true
+    case .transport(.connect, _): return true
+    default: return false
+    }
+}
+
+private func probeResponse(_ received: ReceivedResponse) -> HTTPProbeResponse {
+    HTTPProbeResponse(
+        statusCode: Int(received.head.status.code),
+        headers: received.head.headers.map { (name: $0.name, value: $0.value) },
+        body: Array(received.body.readableBytesView))
 }
 
 /// Header names are tokens; values carry no CR, LF or NUL (no header injection from a configuration).
@@ -210,4 +298,62 @@ private func seconds(_ duration: Duration) -> Double {
 func timeoutMessage(_ seconds: Double) -> String {
     let tenths = Int((seconds * 10).rounded())
     return "timed out after \(tenths / 10).\(tenths % 10)s"
+}
+
+/// Awaits `future`, or returns nil as soon as the task is cancelled (running `onCancel`), whichever is first.
+func waitCancellably<Value: Sendable>(_ future: EventLoopFuture<Value>, onCancel: @escaping @Sendable () -> Void)
+    async -> Result<Value, any Error>?
+{
+    let waiter = FutureWaiter<Value>()
+    return await withTaskCancellationHandler {
+        await withCheckedContinuation { continuation in
+            if waiter.begin(continuation) {
+                future.whenComplete { waiter.finish($0) }
+            }
+        }
+    } onCancel: {
+        if waiter.cancel() { onCancel() }
+    }
+}
+
+/// A continuation resumed exactly once: by the future, or by cancellation.
+private final class FutureWaiter<Value: Sendable>: Sendable {
+    private struct State: ~Copyable {
+        var continuation: CheckedContinuation<Result<Value, any Error>?, Never>?
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Stores the continuation; false (and resumed with nil) when cancellation came first.
+    func begin(_ continuation: CheckedContinuation<Result<Value, any Error>?, Never>) -> Bool {
+        let cancelled = state.withLock { state -> Bool in
+            if state.cancelled { return true }
+            state.continuation = continuation
+            return false
+        }
+        if cancelled { continuation.resume(returning: nil) }
+        return !cancelled
+    }
+
+    func finish(_ result: Result<Value, any Error>) {
+        let continuation = state.withLock { state in
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(returning: result)
+    }
+
+    /// True when this cancelled a pending wait.
+    func cancel() -> Bool {
+        let continuation = state.withLock { state in
+            defer {
+                state.continuation = nil
+                state.cancelled = true
+            }
+            return state.continuation
+        }
+        continuation?.resume(returning: nil)
+        return continuation != nil
+    }
 }

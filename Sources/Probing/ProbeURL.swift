@@ -16,6 +16,11 @@ public struct ProbeURL: Sendable, Equatable {
             let defaultPort = scheme == .https ? 443 : 80
             return port == defaultPort ? name : "\(name):\(port)"
         }
+
+        /// The host is an IPv4 or IPv6 literal (no DNS lookup, no TLS server name).
+        public var hostIsIPLiteral: Bool {
+            host.contains(":") || (!host.isEmpty && host.allSatisfy { $0.isNumber || $0 == "." })
+        }
     }
 
     public var origin: Origin
