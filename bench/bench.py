@@ -471,6 +471,15 @@ def probes(args, table):
                       f"{fields['models']} models / {fields['providers']} providers, {fields['injected_ms']} ms each",
                       f"{wall:.3f} s wall", f"{fields['available']} models available after the cycle",
                       "≤ 2 s" if full else "(smoke: 400 models)", verdict)
+        elif line.startswith("probe_throughput"):
+            table.add("probe throughput", "HTTP client alone, one provider answering at once",
+                      f"{fields['concurrency']} at a time", f"{fmt_int(int(fields['per_s']))} probes/s",
+                      f"p50 {float(fields['p50_ms']):.3f} ms, p99 {float(fields['p99_ms']):.3f} ms over "
+                      f"{fields['probes']} probes", "", "")
+        elif line.startswith("probe_memory"):
+            table.add("probe memory", "probe-bench process after the runs above", "",
+                      f"{float(fields['rss_mib']):.1f} MiB RSS", f"peak {float(fields['peak_rss_mib']):.1f} MiB",
+                      "", "")
 
 
 def memory(args, table, peers, go_binary):

@@ -1,9 +1,11 @@
 // Probe overhead: the latency the exporter reports for a probe minus the delay the fake provider injected
-// (0, 50, 300 ms), p50/p99; and the wall time of one probe cycle of 2,000 models across 50 providers that
-// each answer after 1 s, run by the exporter's own scheduler into its store, then rolled up.
+// (0, 50, 300 ms), p50/p99; the throughput of the HTTP client alone, 8 requests at a time to one provider
+// answering at once; the wall time of one probe cycle of 2,000 models across 50 providers that each answer
+// after 1 s, run by the exporter's own scheduler into its store, then rolled up; and the resident memory after all.
 // Run a release build:
 //   swift run -c release probe-bench [--quick]
-// Prints `probe_overhead delay_ms=… probes=… p50_ms=… p99_ms=…` lines and one `probe_cycle …` line.
+// Prints `probe_overhead delay_ms=… probes=… p50_ms=… p99_ms=…` lines, one `probe_throughput …`, one
+// `probe_cycle …` and one `probe_memory …` line.
 import Exporter
 import Foundation
 import HealthCore
@@ -40,7 +42,38 @@ for (delay, count) in quick ? [(0, 30), (50, 10), (300, 3)] : [(0, 400), (50, 12
 }
 await single.stop()
 
-// 2. One cycle: 50 providers (each its own loopback address, as real providers are distinct hosts) × 40 models,
+// 2. Throughput of the client alone: 8 workers (the client's default connections per origin), each sending the next
+// request as soon as its previous one is answered, to a provider that answers a 40-model list at once.
+let busy = try await FixedDelayProvider.start(host: "127.0.0.1", models: 40)
+let workers = 8
+let perWorker = quick ? 250 : 2_500
+let throughputClient = HTTPProbeClient()
+let listURL = busy.baseURL(delayMilliseconds: 0) + "/models"
+_ = try await throughputClient.send(HTTPProbeRequest(url: listURL, timeoutSeconds: 10))
+let throughputStart = ContinuousClock.now
+let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+    for _ in 0..<workers {
+        group.addTask {
+            var own: [Double] = []
+            own.reserveCapacity(perWorker)
+            for _ in 0..<perWorker {
+                let result = try await throughputClient.send(HTTPProbeRequest(url: listURL, timeoutSeconds: 10))
+                guard result.response?.statusCode == 200 else { fatalError("throughput request failed: \(result)") }
+                own.append(result.latencySeconds)
+            }
+            return own
+        }
+    }
+    var all: [Double] = []
+    for try await own in group { all += own }
+    return all
+}
+let throughputWall = ContinuousClock.now - throughputStart
+let throughputSeconds = Double(throughputWall.components.seconds) + Double(throughputWall.components.attoseconds) * 1e-18
+print("probe_throughput concurrency=\(workers) probes=\(latencies.count) per_s=\(String(format: "%.0f", Double(latencies.count) / throughputSeconds)) p50_ms=\(format(quantile(0.5, latencies))) p99_ms=\(format(quantile(0.99, latencies)))")
+await busy.stop()
+
+// 3. One cycle: 50 providers (each its own loopback address, as real providers are distinct hosts) × 40 models,
 // 1 s injected latency, probed by the exporter's scheduler.
 let providerCount = quick ? 10 : 50
 let modelsPerProvider = 40
@@ -74,3 +107,7 @@ let available = rollup.rollups.reduce(0) { $0 + $1.modelsAvailable }
 let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
 print("probe_cycle providers=\(providerCount) models=\(providerCount * modelsPerProvider) injected_ms=\(injected) available=\(available) wall_s=\(String(format: "%.3f", wallSeconds))")
 for fake in fakes { await fake.stop() }
+
+// 4. Resident memory after all of the above (the cycle held 2,000 requests in flight at once).
+let memory = residentMemoryMiB()
+print("probe_memory rss_mib=\(String(format: "%.1f", memory.current)) peak_rss_mib=\(String(format: "%.1f", memory.peak))")

@@ -23,6 +23,16 @@ extension NetworkTests {
             return nil
         }
 
+        /// Waits up to `seconds` for `condition`, for what the client does just after a result (closing a socket).
+        private func eventually(within seconds: Double = 1, _ condition: () -> Bool) async -> Bool {
+            let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            while !condition() {
+                guard ContinuousClock.now < end else { return false }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return true
+        }
+
         private func withFault<T: Sendable>(
             _ fault: FaultyServer.Fault, _ body: (FaultyServer) async throws -> T
         ) async throws -> T {
@@ -92,6 +102,8 @@ extension NetworkTests {
                 #expect(failure(result)?.0 == .badResponse)
                 #expect(failure(result)?.1 == "response body over \(16 << 20) bytes")
                 #expect(elapsed < 1)
+                // Not read to the end in the background either: the connection is closed.
+                #expect(await eventually { server.connectionsOpen == 0 })
             }
         }
 
@@ -102,7 +114,7 @@ extension NetworkTests {
                 #expect(failure(result)?.0 == .badResponse)
                 #expect(failure(result)?.1 == "response body over \(4 << 20) bytes")
                 #expect(elapsed < 5)
-                #expect(client.openConnections(to: server.baseURL) == 0)
+                #expect(await eventually { server.connectionsOpen == 0 })
             }
         }
 
@@ -177,8 +189,8 @@ extension NetworkTests {
                 #expect(results.allSatisfy { failure($0)?.0 == .timeout })
                 #expect(elapsed >= 2 && elapsed < 4)
                 #expect(server.connectionsAccepted == 1_000)
-                // Every timed-out connection was closed and left the pool.
-                #expect(client.openConnections(to: server.baseURL) == 0)
+                // Every timed-out connection was closed.
+                #expect(await eventually { server.connectionsOpen == 0 })
             }
         }
 
@@ -229,6 +241,30 @@ extension NetworkTests {
                     #expect(result.response?.statusCode == 200)
                 }
                 #expect(server.connectionsAccepted == 3)
+            }
+        }
+
+        @Test func aKeptAliveConnectionClosedAsTheRequestGoesOutIsReplacedOnce() async throws {
+            try await withFault(.closeOnRequest(2)) { server in
+                let client = HTTPProbeClient()
+                let (first, _) = try await get(server.baseURL + "/v1/models", client: client)
+                #expect(first.response?.statusCode == 200)
+                // Sent on the kept-alive connection, which the server closes without an answer: sent again on a new one.
+                let (second, _) = try await get(server.baseURL + "/v1/models", client: client)
+                #expect(second.response?.statusCode == 200)
+                #expect(server.connectionsAccepted == 2)
+            }
+        }
+
+        @Test func aServerThatClosesEveryConnectionUnansweredIsAConnectFailure() async throws {
+            // Accepts, reads the request, closes: a new connection is not retried (only a kept-alive one is), so this
+            // is a failure at once, not a loop to the deadline.
+            try await withFault(.closeOnRequest(1)) { server in
+                let (result, elapsed) = try await get(server.baseURL + "/v1/models", timeout: 2)
+                #expect(failure(result)?.0 == .connect)
+                #expect(failure(result)?.1 == "connection closed without a response")
+                #expect(server.connectionsAccepted == 1)
+                #expect(elapsed < 0.5)
             }
         }
 

@@ -25,38 +25,48 @@ final class FaultyServer: Sendable {
         case garbage
         /// `302` to `/loop/<n+1>` (or to the same path when `selfLoop`) on every request.
         case redirectLoop(selfLoop: Bool)
+        /// A kept-alive 200 to the requests of a connection before its `n`th, which is read and the connection closed
+        /// without an answer: with 2, a server that closes an idle connection just as a request arrives.
+        case closeOnRequest(Int)
     }
 
     let port: Int
     private let channel: any Channel
     private let accepted: NIOLockedValueBox<Int>
+    private let open: NIOLockedValueBox<Int>
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var httpsBaseURL: String { "https://localhost:\(port)" }
     var connectionsAccepted: Int { accepted.withLockedValue { $0 } }
+    /// Connections accepted and not closed yet (by either side).
+    var connectionsOpen: Int { open.withLockedValue { $0 } }
 
-    private init(channel: any Channel, port: Int, accepted: NIOLockedValueBox<Int>) {
+    private init(channel: any Channel, port: Int, accepted: NIOLockedValueBox<Int>, open: NIOLockedValueBox<Int>) {
         self.channel = channel
         self.port = port
         self.accepted = accepted
+        self.open = open
     }
 
     /// - Parameter tls: when set, the server speaks TLS with this context before the fault.
     static func start(_ fault: Fault, tls: NIOSSLContext? = nil) async throws -> FaultyServer {
         let counter = NIOLockedValueBox(0)
+        let open = NIOLockedValueBox(0)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 2048)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: true)
             .childChannelInitializer { child in
                 counter.withLockedValue { $0 += 1 }
+                open.withLockedValue { $0 += 1 }
+                child.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
                 return child.eventLoop.makeCompletedFuture {
                     if let tls { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try child.pipeline.syncOperations.addHandler(FaultHandler(fault: fault))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return FaultyServer(channel: channel, port: channel.localAddress?.port ?? 0, accepted: counter)
+        return FaultyServer(channel: channel, port: channel.localAddress?.port ?? 0, accepted: counter, open: open)
     }
 
     func shutdown() async {
@@ -74,6 +84,8 @@ private final class FaultHandler: ChannelInboundHandler {
     /// Body bytes still to send for the streaming faults; nil for endless.
     private var remaining: Int?
     private var streaming = false
+    /// Requests read on this connection.
+    private var requests = 0
 
     init(fault: FaultyServer.Fault) { self.fault = fault }
 
@@ -96,6 +108,7 @@ private final class FaultHandler: ChannelInboundHandler {
     }
 
     private func answer(context: ChannelHandlerContext, path: String) {
+        requests += 1
         switch fault {
         case .hangAfterAccept:
             return
@@ -132,6 +145,12 @@ private final class FaultHandler: ChannelInboundHandler {
                 next = "/loop/\(number + 1)"
             }
             write(context, "HTTP/1.1 302 Found\r\nLocation: \(next)\r\nContent-Length: 0\r\n\r\n")
+        case .closeOnRequest(let n):
+            if requests < n {
+                write(context, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+            } else {
+                context.close(promise: nil)
+            }
         }
     }
 
