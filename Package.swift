@@ -25,9 +25,10 @@ let package = Package(
         // YAML configuration (strict keys, line numbers) and environment discovery.
         .target(
             name: "ExporterConfig",
-            dependencies: ["HealthCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["HealthCore", "Probing", .product(name: "Yams", package: "Yams")]
         ),
-        // One prober per provider kind, over a SwiftNIO HTTP/1.1 client with a hard deadline.
+        // One spec per provider kind (Probing/Kinds) and the prober that follows it, over a SwiftNIO HTTP/1.1
+        // client with a hard deadline.
         .target(
             name: "Probing",
             dependencies: [
@@ -45,7 +46,7 @@ let package = Package(
         .target(
             name: "ProviderSimulator",
             dependencies: [
-                "HealthCore",
+                "HealthCore", "Probing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -88,7 +89,7 @@ let package = Package(
         .target(name: "OutcomeIngest", dependencies: ["HealthCore"]),
         // One function per fuzzed entry point (config parser, outcome decoder, rate-limit headers) checking its
         // invariants: shared by the libFuzzer binaries of scripts/fuzz.sh and the corpus regression test.
-        .target(name: "FuzzHarness", dependencies: ["ExporterConfig", "OutcomeIngest", "HealthCore"]),
+        .target(name: "FuzzHarness", dependencies: ["ExporterConfig", "OutcomeIngest", "HealthCore", "Probing"]),
         // Release-build throughput check for the outcome decoder.
         .executableTarget(name: "ingest-bench", dependencies: ["OutcomeIngest", "HealthCore"]),
         // Release-build timing of aggregation cycles (roll-up and rendering) at 10k..1M results.
@@ -120,7 +121,7 @@ let package = Package(
         .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
         .testTarget(
             name: "ExporterConfigTests",
-            dependencies: ["ExporterConfig"],
+            dependencies: ["ExporterConfig", "HealthCore", "Probing"],
             resources: [.copy("testdata")]
         ),
         .testTarget(
@@ -140,7 +141,9 @@ let package = Package(
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness", "ExporterConfig", "OutcomeIngest", "HealthCore"]),
         .testTarget(
             name: "ExporterTests",
-            dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "OutcomeIngest", "ProviderSimulator"]
+            dependencies: [
+                "Exporter", "ExporterServer", "Exposition", "HealthCore", "OutcomeIngest", "Probing", "ProviderSimulator",
+            ]
         ),
     ]
 )
