@@ -11,6 +11,7 @@ enum ProviderKinds {
         GeminiKind(),
         OllamaKind(),
         HuggingFaceKind(),
+        AzureKind(),
     ]
 
     private static let byKind = Dictionary(uniqueKeysWithValues: specs.map { ($0.kind, $0) })
