@@ -12,6 +12,7 @@ enum ProviderKinds {
         OllamaKind(),
         HuggingFaceKind(),
         AzureKind(),
+        BedrockKind(),
     ]
 
     private static let byKind = Dictionary(uniqueKeysWithValues: specs.map { ($0.kind, $0) })
