@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure value code: results, window, score, breaker, status rules, rollup. No I/O.
@@ -29,9 +30,10 @@ let package = Package(
         // YAML configuration (strict keys, line numbers) and environment discovery.
         .target(
             name: "ExporterConfig",
-            dependencies: ["HealthCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["HealthCore", "Probing", .product(name: "Yams", package: "Yams")]
         ),
-        // One prober per provider kind, over a SwiftNIO HTTP/1.1 client with a hard deadline.
+        // One spec per provider kind (Probing/Kinds) and the prober that follows it, over a SwiftNIO HTTP/1.1
+        // client with a hard deadline.
         .target(
             name: "Probing",
             dependencies: [
@@ -43,13 +45,15 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                // HMAC-SHA256 and SHA-256 for AWS SigV4 request signing (bedrock).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Simulated LLM providers on loopback: the demo, and the tests' fake providers.
         .target(
             name: "ProviderSimulator",
             dependencies: [
-                "HealthCore",
+                "HealthCore", "Probing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -95,7 +99,7 @@ let package = Package(
         .target(name: "OutcomeIngest", dependencies: ["HealthCore"]),
         // One function per fuzzed entry point (config parser, outcome decoder, rate-limit headers) checking its
         // invariants: shared by the libFuzzer binaries of scripts/fuzz.sh and the corpus regression test.
-        .target(name: "FuzzHarness", dependencies: ["ExporterConfig", "OutcomeIngest", "HealthCore"]),
+        .target(name: "FuzzHarness", dependencies: ["ExporterConfig", "OutcomeIngest", "HealthCore", "Probing"]),
         // Release-build throughput check for the outcome decoder.
         .executableTarget(name: "ingest-bench", dependencies: ["OutcomeIngest", "HealthCore"]),
         // Release-build timing of aggregation cycles (roll-up and rendering) at 10k..1M results.
@@ -130,7 +134,7 @@ let package = Package(
         .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
         .testTarget(
             name: "ExporterConfigTests",
-            dependencies: ["ExporterConfig"],
+            dependencies: ["ExporterConfig", "HealthCore", "Probing"],
             resources: [.copy("testdata")]
         ),
         .testTarget(
@@ -150,7 +154,10 @@ let package = Package(
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness", "ExporterConfig", "OutcomeIngest", "HealthCore"]),
         .testTarget(
             name: "ExporterTests",
-            dependencies: ["Exporter", "ExporterServer", "Exposition", "HealthCore", "HistoryStore", "OutcomeIngest", "Probing", "ProviderSimulator"]
+            dependencies: [
+                "Exporter", "ExporterServer", "Exposition", "HealthCore", "HistoryStore", "OutcomeIngest", "Probing",
+                "ProviderSimulator",
+            ]
         ),
     ]
 )

@@ -204,6 +204,10 @@ public struct ExporterAPI: Sendable {
         switch await checks.check(name, force: force) {
         case .unknownProvider:
             return .jsonError(.notFound, error: "unknown provider", detail: "no provider named \(name) is configured")
+        case .notProbed:
+            return .jsonError(
+                .conflict, error: "not probed",
+                detail: "\(name) is known only from gateway traffic; configure it to probe it")
         case .cached(let outcome):
             return ok(encodeJSON(ProbeOutcomeView(outcome, cached: true)))
         case .fresh(let outcome):

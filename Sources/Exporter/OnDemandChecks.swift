@@ -7,6 +7,8 @@ import Probing
 public actor OnDemandChecks {
     public enum Answer: Sendable {
         case unknownProvider
+        /// Known only from a gateway's traffic: there is nothing configured to probe it with.
+        case notProbed
         case cached(ProbeOutcome)
         case fresh(ProbeOutcome)
         /// The probe budget or a provider's retry-after forbids a request until then.
@@ -32,6 +34,7 @@ public actor OnDemandChecks {
         guard let settings = store.settings(of: name), let state = store.probeState(of: name, at: now) else {
             return .unknownProvider
         }
+        guard settings.probed else { return .notProbed }
         if !force, let last = state.lastOutcome, now - last.timestamp < cacheTTL { return .cached(last) }
         if let running = inFlight[name] {
             return await running.value.map(Answer.fresh) ?? .cancelled

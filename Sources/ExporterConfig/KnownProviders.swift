@@ -1,4 +1,5 @@
 import HealthCore
+import Probing
 
 /// A provider known by name: its API family, default endpoint and the environment variables holding its key.
 struct KnownProvider: Sendable {
@@ -49,19 +50,12 @@ let knownProviders: [KnownProvider] = [
 ]
 
 /// The endpoint used when a configured provider leaves out `base_url`: its well-known name's endpoint when the
-/// kinds agree, else the default endpoint of its kind.
-func defaultBaseURL(name: String, kind: ProviderKind) -> String {
+/// kinds agree, else the default endpoint of its kind (nil when the kind has none: an Azure resource's own name).
+func defaultBaseURL(name: String, kind: ProviderKind, options: [String: String] = [:]) -> String? {
     let lower = name.lowercased()
     if let known = knownProviders.first(where: { ($0.name == lower || $0.aliases.contains(lower)) && $0.kind == kind })
     {
         return known.baseURL
     }
-    switch kind {
-    case .openai: return "https://api.openai.com/v1"
-    case .openrouter: return "https://openrouter.ai/api/v1"
-    case .anthropic: return "https://api.anthropic.com"
-    case .gemini: return "https://generativelanguage.googleapis.com"
-    case .ollama: return "http://127.0.0.1:11434"
-    case .huggingface: return "https://huggingface.co"
-    }
+    return kind.defaultBaseURL(options: options)
 }

@@ -1,4 +1,5 @@
 import HealthCore
+import Probing
 import Yams
 
 let providerKeys = [
@@ -6,7 +7,7 @@ let providerKeys = [
     "interval", "timeout", "jitter", "completion_probe", "max_probes_per_hour", "thresholds", "breaker",
 ]
 let modelKeys = ["name", "max_tokens"]
-private let kindNames = ProviderKind.allCases.map(\.rawValue)
+private var kindNames: [String] { ProviderKind.registered.map(\.rawValue) }
 
 extension ConfigurationParser {
     mutating func parseProviders(_ entry: Entry, defaults: ProviderDefaults) -> [ProviderSettings] {
@@ -32,13 +33,17 @@ extension ConfigurationParser {
     private mutating func parseProvider(
         _ node: Node, path: String, defaults: ProviderDefaults
     ) -> (ProviderSettings, Node)? {
-        guard let fields = reader.fields(node, path: path, allowed: providerKeys) else { return nil }
+        guard let fields = reader.fields(node, path: path, allowed: providerKeys + ProviderKind.allSettingKeys) else {
+            return nil
+        }
         let errorsBefore = reader.errors.count
 
         let name = fields["name"].flatMap { reader.nonEmptyString($0) }
         if fields["name"] == nil { reader.report(node, "\(path).name", "is required") }
         let kind = parseKind(fields["kind"], provider: node, path: path)
 
+        var kindOptions: [String: String] = [:]
+        if let kind { kindOptions = parseKindOptions(fields, kind: kind, provider: node, path: path) }
         var baseURL: String?
         if let e = fields["base_url"], let text = reader.nonEmptyString(e) {
             if let problem = baseURLProblem(text) {
@@ -47,7 +52,10 @@ extension ConfigurationParser {
                 baseURL = normalizedBaseURL(text)
             }
         } else if fields["base_url"] == nil, let name, let kind {
-            baseURL = defaultBaseURL(name: name, kind: kind)
+            baseURL = defaultBaseURL(name: name, kind: kind, options: kindOptions)
+            if baseURL == nil, reader.errors.count == errorsBefore {
+                reader.report(node, "\(path).base_url", "is required for kind \(kind.rawValue): it has no default endpoint")
+            }
         }
 
         let apiKey = parseAPIKey(fields)
@@ -64,8 +72,11 @@ extension ConfigurationParser {
             name: name ?? "", kind: kind ?? .openai, baseURL: baseURL ?? "", apiKey: apiKey, headers: headers,
             models: models, intervalSeconds: interval.value, timeoutSeconds: timeout.value,
             jitterSeconds: jitter.value, completionProbe: defaults.completionProbe,
-            maxProbesPerHour: defaults.maxProbesPerHour, thresholds: defaults.thresholds, breaker: defaults.breaker)
+            maxProbesPerHour: defaults.maxProbesPerHour, thresholds: defaults.thresholds, breaker: defaults.breaker,
+            kindOptions: kindOptions)
         if let e = fields["completion_probe"], let value = reader.bool(e) { settings.completionProbe = value }
+        // A kind without a completion request (HuggingFace) probes what it can.
+        if let kind, !kind.hasCompletionProbe { settings.completionProbe = false }
         if let e = fields["max_probes_per_hour"], let value = reader.int(e, minimum: 1) {
             settings.maxProbesPerHour = value
         }
@@ -117,7 +128,7 @@ extension ConfigurationParser {
             return nil
         }
         guard let text = reader.string(entry) else { return nil }
-        guard let kind = ProviderKind(rawValue: text) else {
+        guard let kind = ProviderKind.registered.first(where: { $0.rawValue == text }) else {
             reader.report(
                 entry.value, entry.path,
                 "unknown kind \(displayValue(text))\(suggestionSuffix(for: text, in: kindNames)); "

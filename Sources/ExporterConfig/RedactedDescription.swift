@@ -35,6 +35,10 @@ private func providerLines(_ provider: ProviderSettings) -> [String] {
         "    kind: \(provider.kind.rawValue)",
         "    base_url: \(quoted(provider.baseURL))",
     ]
+    // A kind's own settings are never secrets: versions, regions, profile names and paths (like api_key_file).
+    for (key, value) in provider.kindOptions.sorted(by: { $0.key < $1.key }) {
+        lines.append("    \(key): \(quoted(value))")
+    }
     switch provider.apiKey {
     case .none: break
     case .environment(let name): lines.append("    api_key_env: \(quoted(name))")

@@ -1,4 +1,5 @@
 import HealthCore
+import Probing
 
 /// The clock the rate-limit inputs are read against: 2024-05-01T12:00:00Z.
 public let fuzzRateLimitNow = 1_714_564_800.0

@@ -1,18 +1,13 @@
 /// The configuration as plain values. Parsing (YAML, environment) lives in ExporterConfig.
 
-/// The API family a provider speaks. OpenAI-compatible providers (Groq, Together, Mistral, DeepSeek,
+/// The API family a provider speaks: only its name. What a kind means (authentication, endpoints, model list,
+/// completion, error bodies, rate-limit headers) is its spec in Probing/Kinds, which also declares the name
+/// (`ProviderKind.openai`, …) and registers it. OpenAI-compatible providers (Groq, Together, Mistral, DeepSeek,
 /// Nvidia NIM, DashScope compatible mode, …) are `.openai` with their own base URL.
-public enum ProviderKind: String, Sendable, CaseIterable, Codable, Hashable {
-    case openai
-    case openrouter
-    case anthropic
-    case gemini
-    case ollama
-    case huggingface
-
-    /// Whether the kind has a completion request the opt-in completion probe can send (HuggingFace's
-    /// whoami-based probe has none).
-    public var supportsCompletionProbe: Bool { self != .huggingface }
+public struct ProviderKind: RawRepresentable, Sendable, Codable, Hashable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
 }
 
 /// A secret value. Its descriptions never show the value.
@@ -108,12 +103,16 @@ public struct ProviderSettings: Sendable, Hashable {
     public var timeoutSeconds: Double
     /// Probe start is delayed by a random 0...jitter seconds each cycle.
     public var jitterSeconds: Double
-    /// Opt-in: a minimal completion per model (costs a little).
+    /// Opt-in: a minimal completion per model (costs a little). The configuration parser clears it for a kind
+    /// without a completion request (HuggingFace).
     public var completionProbe: Bool
     /// Probe budget: at most this many probe requests per hour.
     public var maxProbesPerHour: Int
     public var thresholds: StatusThresholds
     public var breaker: BreakerSettings
+    /// Settings only one kind takes, by their configuration key (azure's `api_version`, bedrock's `region`).
+    /// Never secrets: names of files and profiles, versions, regions, URLs.
+    public var kindOptions: [String: String]
     /// False for a provider known only from a gateway's traffic: the exporter never probes it.
     public var probed: Bool = true
 
@@ -122,7 +121,7 @@ public struct ProviderSettings: Sendable, Hashable {
         headers: [String: String] = [:], models: [ModelSettings] = [], intervalSeconds: Double = 60,
         timeoutSeconds: Double = 10, jitterSeconds: Double = 5, completionProbe: Bool = false,
         maxProbesPerHour: Int = 600, thresholds: StatusThresholds = StatusThresholds(),
-        breaker: BreakerSettings = BreakerSettings()
+        breaker: BreakerSettings = BreakerSettings(), kindOptions: [String: String] = [:]
     ) {
         self.name = name
         self.kind = kind
@@ -137,6 +136,7 @@ public struct ProviderSettings: Sendable, Hashable {
         self.maxProbesPerHour = maxProbesPerHour
         self.thresholds = thresholds
         self.breaker = breaker
+        self.kindOptions = kindOptions
     }
 
     /// The model names results are recorded under (`*` when none are configured).
@@ -145,14 +145,14 @@ public struct ProviderSettings: Sendable, Hashable {
     /// What a probe of this provider does: the free check, and a completion per model when that is on.
     public var probeOperations: [OperationName] {
         guard probed else { return [] }
-        return completionProbe && kind.supportsCompletionProbe && !models.isEmpty ? [.listModels, .chat] : [.listModels]
+        return completionProbe && !models.isEmpty ? [.listModels, .chat] : [.listModels]
     }
 
     /// A provider the configuration does not name, tracked from a gateway's traffic alone
     /// (`--ingest.accept-unknown-providers`) until the next reload: never probed, default thresholds, its models
-    /// as the traffic reports them.
+    /// as the traffic reports them. Its kind names where its results came from; no prober is made for it.
     public static func knownFromTraffic(_ name: String) -> ProviderSettings {
-        var settings = ProviderSettings(name: name, kind: .openai, baseURL: "")
+        var settings = ProviderSettings(name: name, kind: ProviderKind(rawValue: "traffic"), baseURL: "")
         settings.probed = false
         return settings
     }

@@ -9,8 +9,12 @@ extension ProviderSettings {
     /// What a provider's answer must never be allowed to echo into a message: the API key, and the values of
     /// configured credential headers — whole, and without their scheme (`Bearer …`, `Basic …`). Longest first.
     public func secrets(apiKey: String?) -> [String] {
-        var secrets: [String] = []
-        if let apiKey { secrets.append(apiKey) }
+        secrets(credentials: apiKey.map { [$0] } ?? [])
+    }
+
+    /// The same for credentials of several values (AWS: the secret access key and the session token).
+    public func secrets(credentials: [String]) -> [String] {
+        var secrets = credentials
         for (name, value) in headers where isCredentialHeaderName(name) {
             let trimmed = value.trimmingSpaces()
             secrets.append(trimmed)

@@ -20,65 +20,6 @@ public enum OperationName: String, Sendable, CaseIterable, Codable, Hashable {
     public var isPerModel: Bool { self != .listModels }
 }
 
-/// Why a probe or a real request failed. The raw values are the `reason` label values.
-public enum FailureReason: String, Sendable, CaseIterable, Codable, Hashable {
-    case timeout
-    case connect
-    case dns
-    case tls
-    /// HTTP 401 or 403: the key is wrong or revoked.
-    case auth
-    /// HTTP 429 (or 402, out of credit): slow down.
-    case rateLimited = "rate_limited"
-    case http4xx = "http_4xx"
-    case http5xx = "http_5xx"
-    /// The provider answered, but not with something we could use.
-    case badResponse = "bad_response"
-    /// The provider answered, but the model is not in its model list.
-    case modelMissing = "model_missing"
-
-    /// A 401/403: the provider answered, and refused the key.
-    public var rejectsKey: Bool { self == .auth }
-
-    /// A 429/402: the provider answered, and refused for quota.
-    public var refusesForQuota: Bool { self == .rateLimited }
-
-    /// Whether the failure counts towards an outage: the provider did not answer, or answered with something
-    /// unusable for this request. A rejected key and a quota refusal are answers with their own statuses; a
-    /// client error in a gateway's traffic (a bad request of its user) says nothing about the provider.
-    public func countsTowardsOutage(source: ResultSource) -> Bool {
-        switch self {
-        case .auth, .rateLimited: return false
-        case .http4xx: return source == .probe
-        case .timeout, .connect, .dns, .tls, .http5xx, .badResponse, .modelMissing: return true
-        }
-    }
-
-    /// Whether the provider's answer proves it is there: any HTTP answer of its own that is not a server error
-    /// (feeds the circuit breaker).
-    public var providerAnswered: Bool {
-        switch self {
-        case .auth, .rateLimited, .http4xx, .modelMissing: return true
-        case .timeout, .connect, .dns, .tls, .http5xx, .badResponse: return false
-        }
-    }
-
-    /// Failures where nothing answered at all: asking again at once costs nothing and settles it.
-    public var isConnectionLevel: Bool { self == .connect || self == .dns || self == .tls }
-
-    /// The reason an HTTP status code stands for, or nil for a 2xx/3xx.
-    public static func forHTTPStatus(_ status: Int) -> FailureReason? {
-        switch status {
-        case 200..<400: return nil
-        case 401, 403: return .auth
-        case 402, 429: return .rateLimited
-        case 400..<500: return .http4xx
-        case 500..<600: return .http5xx
-        default: return .badResponse
-        }
-    }
-}
-
 /// Rate-limit state as reported by a provider's response headers (or body, for Gemini).
 public struct RateLimitSnapshot: Sendable, Equatable, Codable {
     public var requestsRemaining: Double?

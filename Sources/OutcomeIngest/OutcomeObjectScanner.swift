@@ -157,7 +157,7 @@ private struct OutcomeValues {
         let errorText = error.flatMap { $0.isEmpty ? nil : $0 }
         return ModelResult(
             provider: provider, model: model, success: success,
-            reason: success ? nil : derivedFailureReason(statusCode: statusCode, errorText: errorText),
+            reason: success ? nil : FailureReason.forReportedFailure(statusCode: statusCode, errorText: errorText),
             latencySeconds: latencySeconds, statusCode: statusCode, source: .traffic, timestamp: timestamp,
             error: errorText.map { String(decoding: $0, as: UTF8.self) })
     }

@@ -1,5 +1,42 @@
 import HealthCore
 
+/// The model list of a provider, following its pages.
+struct ModelListing {
+    /// The verdict of the list: the first page's, or the first failed page's.
+    var check: ProbeCheck
+    /// nil when the list could not be read (a failed page, a body not of the kind's shape).
+    var catalog: ModelCatalog?
+    /// What the first page's headers said.
+    var rateLimit: RateLimitSnapshot?
+
+    /// Every page is a request against the quota; past this many the list is taken as it is.
+    static let maxPages = 10
+
+    static func fetch(_ context: ProbeContext) async throws -> ModelListing {
+        let spec = context.spec
+        var ids: [String] = []
+        var cursor: String?
+        var pages = 0
+        var listing: ModelListing?
+        repeat {
+            let request = spec.modelListRequest(after: cursor, provider: context.provider)
+            let result = try await context.send(context.url(request.path, query: request.query))
+            pages += 1
+            let check = context.check(result)
+            if listing == nil { listing = ModelListing(check: check, rateLimit: context.rateLimit(from: result)) }
+            // A later page failing still leaves the models already seen; the probe reports the failure.
+            guard check.success, let page = result.response.flatMap({ spec.modelListPage($0.body) }) else {
+                listing?.check = check
+                return listing!
+            }
+            ids += page.ids
+            cursor = page.next
+        } while cursor != nil && pages < maxPages
+        listing!.catalog = ModelCatalog(spec: spec, ids: ids)
+        return listing!
+    }
+}
+
 /// The common second half of list-based probes: match the configured models against the list, then
 /// (opt-in) run the completion probes of the listed ones, all at once.
 func finishListProbe(
@@ -13,7 +50,7 @@ func finishListProbe(
     var checks: [String: ProbeCheck] = [:]
     var listed: [ModelSettings] = []
     for model in context.provider.models {
-        if catalog.contains(model.name) {
+        if !context.spec.listNamesConfiguredModels || catalog.contains(model.name) {
             checks[model.name] = listCheck
             listed.append(model)
         } else {

@@ -34,6 +34,13 @@ public struct ProbeCheck: Sendable, Equatable {
 
     /// Judges an exchange by transport outcome and HTTP status. Text from the body is redacted of `secrets`.
     public static func judging(_ result: HTTPProbeResult, secrets: [String]) -> ProbeCheck {
+        judging(result, secrets: secrets, errorMessage: providerErrorMessage)
+    }
+
+    /// The same, reading an error body's message with `errorMessage` (a kind's own error shape).
+    static func judging(
+        _ result: HTTPProbeResult, secrets: [String], errorMessage: ([UInt8]) -> String?
+    ) -> ProbeCheck {
         switch result {
         case .failure(let reason, let message, let latency):
             return .failed(reason, statusCode: nil, latencySeconds: latency, error: message)
@@ -52,19 +59,22 @@ public struct ProbeCheck: Sendable, Equatable {
             }
             return .failed(
                 reason, statusCode: response.statusCode, latencySeconds: latency,
-                error: httpErrorMessage(response, secrets: secrets))
+                error: httpErrorMessage(response, secrets: secrets, errorMessage: errorMessage))
         }
     }
 }
 
 /// "HTTP 401: Incorrect API key provided: <secret>." — the status plus the provider's own message, if any.
-func httpErrorMessage(_ response: HTTPProbeResponse, secrets: [String]) -> String {
+func httpErrorMessage(
+    _ response: HTTPProbeResponse, secrets: [String], errorMessage: ([UInt8]) -> String? = providerErrorMessage
+) -> String {
     let status = "HTTP \(response.statusCode)"
-    guard let message = providerErrorMessage(response.body), !message.isEmpty else { return status }
+    guard let message = errorMessage(response.body), !message.isEmpty else { return status }
     return status + ": " + redact(message, secrets: secrets, maxLength: 120)
 }
 
-/// The human message in a provider's error body: `error.message`, `error` (a string) or `message`.
+/// The human message in a provider's error body: `error.message`, `error` (a string) or `message` (the shape
+/// most kinds share; a kind with another reads its own in `ProviderKindSpec.errorMessage`).
 func providerErrorMessage(_ body: [UInt8]) -> String? {
     guard !body.isEmpty, body.count <= 1 << 20,
         let json = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])

@@ -2,43 +2,39 @@ import Foundation
 import HealthCore
 import Synchronization
 
-/// Everything one probe of one provider shares: settings, credentials, the request counter.
+/// Everything one probe of one provider shares: settings, its kind's spec, credentials, the request counter.
 final class ProbeContext: Sendable {
     let provider: ProviderSettings
-    let apiKey: Secret?
+    let spec: any ProviderKindSpec
     let client: HTTPProbeClient
     /// Unix time the probe started.
     let timestamp: Double
-    /// Headers every request of this probe carries (defaults, configured extras, then authentication).
+    /// Headers every request of this probe carries (the kind's defaults, configured extras, then authentication).
     let headers: [(String, String)]
-    /// The key and the credential header values: never to be repeated from a response.
+    /// Signs each request once it is final (AWS SigV4), for kinds that sign.
+    private let sign: (@Sendable (inout HTTPProbeRequest, Date) -> Void)?
+    /// The credentials and the credential header values: never to be repeated from a response.
     let secrets: [String]
     private let sent = Mutex(0)
 
-    init(
-        provider: ProviderSettings, apiKey: Secret?, client: HTTPProbeClient,
-        defaultHeaders: [(String, String)] = [], authHeaders: [(String, String)]
-    ) {
+    init(provider: ProviderSettings, spec: any ProviderKindSpec, credentials: ProbeCredentials, client: HTTPProbeClient) {
         self.provider = provider
-        self.apiKey = apiKey
+        self.spec = spec
         self.client = client
         self.timestamp = Date().timeIntervalSince1970
         let configured = provider.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let overridden = Set(configured.map { $0.0.lowercased() })
-        self.headers = defaultHeaders.filter { !overridden.contains($0.0.lowercased()) } + configured + authHeaders
-        self.secrets = provider.secrets(apiKey: apiKey?.value)
+        self.headers =
+            spec.defaultHeaders.filter { !overridden.contains($0.0.lowercased()) } + configured + credentials.headers
+        self.sign = credentials.sign
+        self.secrets = provider.secrets(credentials: credentials.secrets)
     }
-
 
     var requestsSent: Int { sent.withLock { $0 } }
 
     /// `{base}{path}` with a percent-encoded query; the base URL's trailing slashes are ignored.
     func url(_ path: String, query: [(String, String)] = []) -> String {
-        var base = provider.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        guard !query.isEmpty else { return base + path }
-        let encoded = query.map { "\(percentEncoded($0.0))=\(percentEncoded($0.1))" }.joined(separator: "&")
-        return base + path + "?" + encoded
+        endpointURL(provider.baseURL, path, query: query)
     }
 
     /// Sends one request under the provider's deadline, and counts it.
@@ -47,19 +43,29 @@ final class ProbeContext: Sendable {
         var headers = self.headers
         if body != nil { headers.append(("Content-Type", "application/json")) }
         headers.append(("Accept", "application/json"))
-        return try await client.send(
-            HTTPProbeRequest(
-                method: method, url: url, headers: headers, body: body, timeoutSeconds: provider.timeoutSeconds))
+        var request = HTTPProbeRequest(
+            method: method, url: url, headers: headers, body: body, timeoutSeconds: provider.timeoutSeconds)
+        sign?(&request, Date())
+        return try await client.send(request)
     }
 
-    /// Judges an exchange, keeping the key and credential headers out of the message.
-    func check(_ result: HTTPProbeResult) -> ProbeCheck { ProbeCheck.judging(result, secrets: secrets) }
+    /// Judges an exchange by its status and the kind's error bodies, keeping the credentials out of the message.
+    func check(_ result: HTTPProbeResult) -> ProbeCheck {
+        var check = ProbeCheck.judging(result, secrets: secrets, errorMessage: spec.errorMessage)
+        if !check.success, let response = result.response, (400..<600).contains(response.statusCode),
+            let reason = spec.failureReason(for: response)
+        {
+            check.reason = reason
+        }
+        return check
+    }
 
-    /// The rate-limit state an exchange reported, nil when it reported none.
+    /// The rate-limit state an exchange reported in the kind's families, nil when it reported none.
     func rateLimit(from result: HTTPProbeResult?) -> RateLimitSnapshot? {
         guard let response = result?.response else { return nil }
         let snapshot = parseRateLimit(
-            headers: response.headers, body: response.body, statusCode: response.statusCode, now: Date().timeIntervalSince1970)
+            headers: response.headers, body: response.body, statusCode: response.statusCode,
+            now: Date().timeIntervalSince1970, families: spec.rateLimitFamilies)
         return snapshot.isEmpty ? nil : snapshot
     }
 
@@ -71,6 +77,15 @@ final class ProbeContext: Sendable {
             provider: provider, providerCheck: providerCheck, modelChecks: modelChecks, rateLimit: rateLimit,
             requestsSent: requestsSent, timestamp: timestamp)
     }
+}
+
+/// `{base}{path}` with a percent-encoded query; the base URL's trailing slashes are ignored.
+func endpointURL(_ base: String, _ path: String, query: [(String, String)] = []) -> String {
+    var base = base
+    while base.hasSuffix("/") { base.removeLast() }
+    guard !query.isEmpty else { return base + path }
+    let encoded = query.map { "\(percentEncoded($0.0))=\(percentEncoded($0.1))" }.joined(separator: "&")
+    return base + path + "?" + encoded
 }
 
 /// Builds the outcome from the provider-level check and the per-model checks. Pure.

@@ -8,14 +8,23 @@ public protocol Prober: Sendable {
     func probe(_ provider: ProviderSettings, apiKey: Secret?) async throws -> ProbeOutcome
 }
 
-/// The prober for a provider kind.
-public func makeProber(for kind: ProviderKind, client: HTTPProbeClient) -> any Prober {
-    switch kind {
-    case .openai: return OpenAICompatibleProber(client: client)
-    case .openrouter: return OpenRouterProber(client: client)
-    case .anthropic: return AnthropicProber(client: client)
-    case .gemini: return GeminiProber(client: client)
-    case .ollama: return OllamaProber(client: client)
-    case .huggingface: return HuggingFaceProber(client: client)
+/// The prober of every kind: the kind's spec says what to send and how to read the answers.
+struct KindProber: Prober {
+    let spec: any ProviderKindSpec
+    let client: HTTPProbeClient
+    let environment: [String: String]
+
+    func probe(_ provider: ProviderSettings, apiKey: Secret?) async throws -> ProbeOutcome {
+        let credentials: ProbeCredentials
+        do {
+            credentials = try spec.credentials(for: provider, apiKey: apiKey, environment: environment)
+        } catch {
+            // Nothing is sent: the provider is reported unauthorized, which says "fix the credentials".
+            let context = ProbeContext(provider: provider, spec: spec, credentials: ProbeCredentials(), client: client)
+            return context.outcome(
+                providerCheck: .failed(.auth, statusCode: nil, latencySeconds: 0, error: error.message), rateLimit: nil)
+        }
+        let context = ProbeContext(provider: provider, spec: spec, credentials: credentials, client: client)
+        return try await spec.probe(context)
     }
 }

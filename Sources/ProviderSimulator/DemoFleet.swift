@@ -1,4 +1,5 @@
 import HealthCore
+import Probing
 
 extension SimulatedProvider {
     /// The demo's simulated providers: by default the six behaviours (healthy, slow, flaky, rate-limited,

@@ -1,4 +1,5 @@
 import HealthCore
+import Probing
 import NIOCore
 import NIOHTTP1
 import NIOPosix

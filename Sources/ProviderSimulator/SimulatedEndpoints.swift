@@ -1,5 +1,6 @@
 import Foundation
 import HealthCore
+import Probing
 
 /// The healthy answers of each provider kind's endpoints. Pure: request in, response out.
 struct SimulatedEndpoints: Sendable {
@@ -44,6 +45,9 @@ struct SimulatedEndpoints: Sendable {
             if method == "GET", path.hasPrefix("/api/models/") {
                 return huggingFaceModel(percentDecode(path.dropFirst("/api/models/".count)))
             }
+        default:
+            // Kinds the simulator does not play are tested against fakes of their own.
+            break
         }
         return notFound(path)
     }
@@ -62,8 +66,8 @@ struct SimulatedEndpoints: Sendable {
                 #"{"name":\#(jsonString($0)),"model":\#(jsonString($0)),"size":1000000,"digest":"0"}"#
             }
             return #"{"models":["# + items.joined(separator: ",") + "]}"
-        case .anthropic, .gemini, .huggingface:
-            return ""  // paginated or per-model: built per request
+        default:
+            return ""  // paginated or per-model (Anthropic, Gemini, HuggingFace): built per request
         }
     }
 

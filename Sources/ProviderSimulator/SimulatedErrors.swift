@@ -1,5 +1,6 @@
 import Foundation
 import HealthCore
+import Probing
 
 /// Error answers in the shape each provider kind uses.
 struct SimulatedErrors: Sendable {
@@ -21,7 +22,7 @@ struct SimulatedErrors: Sendable {
             )
         case .huggingface:
             return SimulatedResponse(status: 401, json: #"{"error":\#(jsonString("Invalid credentials in Authorization header: " + key))}"#)
-        case .openai, .openrouter, .ollama:
+        default:
             return SimulatedResponse(
                 status: 401,
                 json: #"{"error":{"message":\#(jsonString("Incorrect API key provided: " + key + ".")),"type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#
@@ -50,7 +51,7 @@ struct SimulatedErrors: Sendable {
                 status: 429, headers: [("retry-after", "1")],
                 json: #"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1s"}]}}"#
             )
-        case .openai, .openrouter, .ollama, .huggingface:
+        default:
             return SimulatedResponse(
                 status: 429,
                 headers: [

@@ -1,4 +1,5 @@
 import HealthCore
+import Probing
 
 /// How a simulated provider answers every request it receives.
 public enum SimulatedBehaviour: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import HealthCore
+import Probing
 import NIOCore
 import Synchronization
 
@@ -104,7 +105,7 @@ final class SimulatorCore: Sendable {
         switch kind {
         case .anthropic: return request.header("x-api-key")
         case .gemini: return request.header("x-goog-api-key")
-        case .openai, .openrouter, .ollama, .huggingface:
+        default:
             guard let auth = request.header("authorization"), auth.lowercased().hasPrefix("bearer ") else {
                 return nil
             }

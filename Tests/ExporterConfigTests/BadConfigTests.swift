@@ -89,6 +89,17 @@ private let badFiles: [BadFile] = [
             ExpectedError(4, 5, "providers[1].kind", "is required (one of openai, openrouter, anthropic"),
         ]),
     BadFile(
+        name: "cloud-kinds.yml",
+        expected: [
+            ExpectedError(2, 5, "providers[0].base_url", "is required for kind azure: it has no default endpoint"),
+            ExpectedError(5, 5, "providers[1].region", "is required for kind bedrock"),
+            ExpectedError(7, 5, "providers[1].api_key_env", "kind bedrock takes no API key"),
+            ExpectedError(12, 5, "providers[2].bearer_token_file", "api_key_env and bearer_token_file are both set"),
+            ExpectedError(13, 18, "providers[2].api_version", "expected an Azure OpenAI API version such as 2024-10-21"),
+            ExpectedError(16, 5, "providers[3].region", "is only for kind bedrock, not openai"),
+            ExpectedError(19, 13, "providers[4].region", "expected an AWS region such as us-east-1"),
+        ]),
+    BadFile(
         name: "timeout-not-below-interval.yml",
         expected: [
             ExpectedError(2, 13, "global.interval", "timeout (10s, the default) must be shorter than interval (10s)"),

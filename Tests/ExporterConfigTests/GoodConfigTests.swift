@@ -1,5 +1,6 @@
 import Foundation
 import HealthCore
+import Probing
 import Testing
 
 @testable import ExporterConfig
@@ -163,4 +164,20 @@ private func load(_ name: String) throws -> ExporterConfiguration {
     #expect(openai.completionProbe == defaults.completionProbe)
     #expect(openai.thresholds == defaults.thresholds)
     #expect(openai.breaker == defaults.breaker)
+}
+
+@Test func cloudKindsReadTheirOwnSettings() throws {
+    let config = try load("cloud-kinds.yml")
+    let byName = Dictionary(uniqueKeysWithValues: config.providers.map { ($0.name, $0) })
+    let azure = try #require(byName["azure-east"])
+    #expect(azure.kind == .azure)
+    #expect(azure.kindOptions == ["api_version": "2025-04-01-preview"])
+    #expect(azure.probeOperations == [.listModels, .chat])
+    let entra = try #require(byName["azure-entra"])
+    #expect(entra.baseURL == "https://contoso-west.openai.azure.com")
+    #expect(entra.apiKey == .none)
+    #expect(entra.kindOptions == ["api_version": "2024-10-21", "bearer_token_file": "/var/run/secrets/azure/token"])
+    let bedrock = try #require(byName["bedrock-eu"])
+    #expect(bedrock.baseURL == "https://bedrock.eu-central-1.amazonaws.com")
+    #expect(bedrock.kindOptions == ["region": "eu-central-1", "profile": "monitoring"])
 }

@@ -80,4 +80,18 @@ import Testing
             }
         }
     }
+
+    @Test func aProviderKnownOnlyFromTrafficIsNotProbed() async throws {
+        try await withSlowProvider { server, store, checks in
+            let result = ModelResult(
+                provider: "gateway-only", model: "m", success: true, latencySeconds: 0.1, source: .traffic,
+                timestamp: Date().timeIntervalSince1970)
+            #expect(store.recordTraffic([result]) { (_: Set<String>, _: [String: Set<String>]) throws(Never) in } == 1)
+            guard case .notProbed = await checks.check("gateway-only", force: true) else {
+                Issue.record("a provider known only from traffic has nothing to probe it with")
+                return
+            }
+            #expect(server.requestCount(for: "slow") == 0)
+        }
+    }
 }

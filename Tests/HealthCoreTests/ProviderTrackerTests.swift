@@ -8,7 +8,7 @@ import TestSupport
         models: [String] = ["a"], interval: Double = 60, completion: Bool = false
     ) -> ProviderSettings {
         ProviderSettings(
-            name: "p", kind: .openai, baseURL: "http://x", models: models.map { ModelSettings(name: $0) },
+            name: "p", kind: ProviderKind(rawValue: "openai"), baseURL: "http://x", models: models.map { ModelSettings(name: $0) },
             intervalSeconds: interval, completionProbe: completion)
     }
 

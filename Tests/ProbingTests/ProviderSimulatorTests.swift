@@ -24,7 +24,7 @@ private func postChat(
 extension NetworkTests {
     @Suite struct ProviderSimulatorTests {
         @Test func baseURLsFollowEachKindsConvention() async throws {
-            let providers = ProviderKind.allCases.map { SimulatedProvider(name: "p-\($0.rawValue)", kind: $0, models: []) }
+            let providers = simulatedKinds.map { SimulatedProvider(name: "p-\($0.rawValue)", kind: $0, models: []) }
             try await withSimulator(providers) { server in
                 let root = "http://127.0.0.1:\(server.port)"
                 #expect(server.baseURL(for: "p-openai") == root + "/p-openai/v1")

@@ -8,7 +8,7 @@ private let canary = "sk-canary-7f3a9c1e5b2d4f60"
 extension NetworkTests {
     @Suite struct SecretSafetyTests {
         /// The simulator's 401 echoes the presented key, as real providers do; it must not reach `error`.
-        @Test(arguments: ProviderKind.allCases)
+        @Test(arguments: simulatedKinds)
         func echoedKeyNeverReachesTheError(kind: ProviderKind) async throws {
             try await withSimulator([SimulatedProvider(name: "p", kind: kind, models: ["m"], behaviour: .unauthorized)]) {
                 server in

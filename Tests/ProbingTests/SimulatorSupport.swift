@@ -42,3 +42,6 @@ func header(_ headers: [(String, String)], _ name: String) -> String? {
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
+
+/// The kinds the simulator plays; the others (azure, bedrock) have fakes of their own in Kinds/.
+let simulatedKinds: [ProviderKind] = [.openai, .openrouter, .anthropic, .gemini, .ollama, .huggingface]

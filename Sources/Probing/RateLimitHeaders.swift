@@ -1,18 +1,15 @@
 import Foundation
+import HealthCore
 
-/// Reads a provider's rate-limit state from its response headers (and, for Gemini, its 429 body).
+/// Reads a provider's rate-limit state from its response headers (and, for Gemini, its 429 body), in the
+/// families its kind speaks (`ProviderKindSpec.rateLimitFamilies`; all of them by default).
 ///
-/// Header names are case-insensitive. Understood families:
-/// - `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` (OpenAI, Groq, Together; reset like `6m0s` or seconds)
-/// - bare `x-ratelimit-{limit,remaining,reset}` (requests)
-/// - `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}` (RFC 3339 reset)
-/// - `x-tokenlimit-{limit,remaining}` (Together, tokens)
-/// - `retry-after` (seconds or HTTP-date), `retry-after-ms`
-/// - Gemini's 429 body `error.details[].retryDelay` of a `RetryInfo` detail.
-/// When several families describe the same resource, the most constrained one wins.
+/// Header names are case-insensitive. `retry-after` (seconds or HTTP-date) and `retry-after-ms` are HTTP's own and
+/// always read. When several families describe the same resource, the most constrained one wins.
 /// Values that cannot be read are ignored.
 public func parseRateLimit(
-    headers: [(name: String, value: String)], body: [UInt8]?, statusCode: Int, now: Double
+    headers: [(name: String, value: String)], body: [UInt8]?, statusCode: Int, now: Double,
+    families: [RateLimitFamily] = RateLimitFamily.all
 ) -> RateLimitSnapshot {
     var fields: [String: String] = [:]
     for (name, value) in headers {
@@ -20,25 +17,18 @@ public func parseRateLimit(
         // First occurrence wins, as with most HTTP header lookups.
         if fields[key] == nil { fields[key] = value.trimmingCharacters(in: .whitespaces) }
     }
-    func count(_ name: String) -> Double? { fields[name].flatMap(RateLimitValues.count) }
-    func reset(_ name: String) -> Double? { fields[name].flatMap { RateLimitValues.resetSeconds($0, now: now) } }
-
-    var requests: [RateLimitValues.Budget] = [
-        .init(limit: count("x-ratelimit-limit-requests"), remaining: count("x-ratelimit-remaining-requests"),
-              reset: reset("x-ratelimit-reset-requests")),
-        .init(limit: count("x-ratelimit-limit"), remaining: count("x-ratelimit-remaining"),
-              reset: reset("x-ratelimit-reset")),
-    ]
-    var tokens: [RateLimitValues.Budget] = [
-        .init(limit: count("x-ratelimit-limit-tokens"), remaining: count("x-ratelimit-remaining-tokens"),
-              reset: reset("x-ratelimit-reset-tokens")),
-        .init(limit: count("x-tokenlimit-limit"), remaining: count("x-tokenlimit-remaining"), reset: nil),
-    ]
-    for resource in ["requests", "tokens", "input-tokens", "output-tokens"] {
-        let prefix = "anthropic-ratelimit-\(resource)-"
-        let budget = RateLimitValues.Budget(
-            limit: count(prefix + "limit"), remaining: count(prefix + "remaining"), reset: reset(prefix + "reset"))
-        if resource == "requests" { requests.append(budget) } else { tokens.append(budget) }
+    let response = RateLimitFamily.Response(fields: fields, body: body, statusCode: statusCode, now: now)
+    var requests: [RateLimitValues.Budget] = []
+    var tokens: [RateLimitValues.Budget] = []
+    var waits = [
+        fields["retry-after"].flatMap { RateLimitValues.retryAfterSeconds($0, now: now) },
+        fields["retry-after-ms"].flatMap(RateLimitValues.count).map { $0 / 1000 },
+    ].compactMap { $0 }
+    for family in families {
+        let read = family.read(response)
+        requests += read.requests
+        tokens += read.tokens
+        waits += read.waits
     }
 
     var snapshot = RateLimitSnapshot()
@@ -52,14 +42,82 @@ public func parseRateLimit(
         snapshot.tokensRemaining = budget.remaining
         snapshot.tokensResetSeconds = budget.reset
     }
-
-    let waits = [
-        fields["retry-after"].flatMap { RateLimitValues.retryAfterSeconds($0, now: now) },
-        fields["retry-after-ms"].flatMap(RateLimitValues.count).map { $0 / 1000 },
-        statusCode == 429 ? body.flatMap(RateLimitValues.geminiRetryDelay) : nil,
-    ].compactMap { $0 }
     snapshot.retryAfterSeconds = waits.max()
     return snapshot
+}
+
+/// One provider format of rate-limit state: which headers (or body) say how much of which budget is left.
+public struct RateLimitFamily: Sendable {
+    /// One response as the families read it: header values by lower-case name.
+    struct Response {
+        let fields: [String: String]
+        let body: [UInt8]?
+        let statusCode: Int
+        let now: Double
+
+        func count(_ name: String) -> Double? { fields[name].flatMap(RateLimitValues.count) }
+        func reset(_ name: String) -> Double? { fields[name].flatMap { RateLimitValues.resetSeconds($0, now: now) } }
+    }
+
+    struct Reading {
+        var requests: [RateLimitValues.Budget] = []
+        var tokens: [RateLimitValues.Budget] = []
+        /// Seconds the response asked to wait.
+        var waits: [Double] = []
+    }
+
+    public let name: String
+    let read: @Sendable (Response) -> Reading
+
+    /// `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` and the bare `x-ratelimit-{limit,remaining,reset}`
+    /// (requests): OpenAI, Azure OpenAI, Groq, Together, OpenRouter; resets like `6m0s` or seconds.
+    public static let xRateLimit = RateLimitFamily(name: "x-ratelimit") { response in
+        Reading(
+            requests: [
+                .init(limit: response.count("x-ratelimit-limit-requests"),
+                      remaining: response.count("x-ratelimit-remaining-requests"),
+                      reset: response.reset("x-ratelimit-reset-requests")),
+                .init(limit: response.count("x-ratelimit-limit"), remaining: response.count("x-ratelimit-remaining"),
+                      reset: response.reset("x-ratelimit-reset")),
+            ],
+            tokens: [
+                .init(limit: response.count("x-ratelimit-limit-tokens"),
+                      remaining: response.count("x-ratelimit-remaining-tokens"),
+                      reset: response.reset("x-ratelimit-reset-tokens"))
+            ])
+    }
+
+    /// `x-tokenlimit-{limit,remaining}` (Together, tokens).
+    public static let xTokenLimit = RateLimitFamily(name: "x-tokenlimit") { response in
+        Reading(tokens: [
+            .init(limit: response.count("x-tokenlimit-limit"), remaining: response.count("x-tokenlimit-remaining"),
+                  reset: nil)
+        ])
+    }
+
+    /// `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}` (RFC 3339 reset).
+    public static let anthropic = RateLimitFamily(name: "anthropic-ratelimit") { response in
+        var reading = Reading()
+        for resource in ["requests", "tokens", "input-tokens", "output-tokens"] {
+            let prefix = "anthropic-ratelimit-\(resource)-"
+            let budget = RateLimitValues.Budget(
+                limit: response.count(prefix + "limit"), remaining: response.count(prefix + "remaining"),
+                reset: response.reset(prefix + "reset"))
+            if resource == "requests" { reading.requests.append(budget) } else { reading.tokens.append(budget) }
+        }
+        return reading
+    }
+
+    /// Gemini's 429 body: `error.details[].retryDelay` of a `RetryInfo` detail.
+    public static let geminiRetryDelay = RateLimitFamily(name: "gemini-retry-delay") { response in
+        guard response.statusCode == 429, let delay = response.body.flatMap(RateLimitValues.geminiRetryDelay) else {
+            return Reading()
+        }
+        return Reading(waits: [delay])
+    }
+
+    /// Every family: what a response of unknown origin is read with (the fuzzer, the tests of the parser).
+    public static let all: [RateLimitFamily] = [xRateLimit, xTokenLimit, anthropic, geminiRetryDelay]
 }
 
 /// The parsing pieces behind `parseRateLimit`, kept apart so each rule stays small.
@@ -70,7 +128,10 @@ enum RateLimitValues {
         var remaining: Double?
         var reset: Double?
         var isEmpty: Bool { limit == nil && remaining == nil && reset == nil }
-        var ratio: Double? { RateLimitSnapshot.ratio(remaining, limit) }
+        var ratio: Double? {
+            guard let remaining, let limit, limit > 0 else { return nil }
+            return remaining / limit
+        }
     }
 
     /// The budget with the lowest remaining ratio; without any ratio, the first one that says anything.

@@ -1,5 +1,6 @@
 import Foundation
 import HealthCore
+import Probing
 import Testing
 
 /// 2024-05-01T12:00:00Z

@@ -1,24 +1,35 @@
 import HealthCore
 
 /// HuggingFace: `GET {base}/api/whoami-v2` validates the token; each model is checked with
-/// `GET {base}/api/models/<id>` (404: missing). There is no completion probe for this kind.
-public struct HuggingFaceProber: Prober {
-    let client: HTTPProbeClient
+/// `GET {base}/api/models/<id>` (404: missing). There is no completion request for this kind.
+struct HuggingFaceKind: ProviderKindSpec {
+    let kind = ProviderKind.huggingface
 
-    public init(client: HTTPProbeClient) { self.client = client }
+    func defaultBaseURL(options: [String: String]) -> String? { "https://huggingface.co" }
 
-    public func probe(_ provider: ProviderSettings, apiKey: Secret?) async throws -> ProbeOutcome {
-        let context = ProbeContext(
-            provider: provider, apiKey: apiKey, client: client, authHeaders: bearerHeaders(apiKey))
+    /// The check request is whoami: there is no model list to page through.
+    func modelListRequest(after cursor: String?, provider: ProviderSettings) -> (path: String, query: [(String, String)]) {
+        ("/api/whoami-v2", [])
+    }
+
+    var completionAnswerField: String? { nil }
+
+    func completionRequest(
+        for model: String, maxTokens: Int, tokenLimitField: TokenLimitField, provider: ProviderSettings
+    ) -> KindRequest? { nil }
+
+    func probe(_ context: ProbeContext) async throws -> ProbeOutcome {
+        let provider = context.provider
         var providerCheck: ProbeCheck?
         var rateLimit: RateLimitSnapshot?
         // Without a token whoami can only say 401; public models can still be checked.
-        if apiKey != nil || provider.models.isEmpty {
-            let whoami = try await context.send(context.url("/api/whoami-v2"))
+        let sendsToken = context.headers.contains { $0.0.lowercased() == "authorization" }
+        if sendsToken || provider.models.isEmpty {
+            let whoami = try await context.send(context.url(modelListRequest(after: nil, provider: provider).path))
             providerCheck = context.check(whoami)
             rateLimit = context.rateLimit(from: whoami)
-            if providerCheck?.success == false {
-                return context.outcome(providerCheck: providerCheck!, rateLimit: rateLimit)
+            if let failed = providerCheck, !failed.success {
+                return context.outcome(providerCheck: failed, rateLimit: rateLimit)
             }
         }
         let checks = try await withThrowingTaskGroup(of: (String, ProbeCheck).self) { group in
@@ -45,9 +56,12 @@ public struct HuggingFaceProber: Prober {
     static func modelCheck(_ result: HTTPProbeResult, context: ProbeContext) -> ProbeCheck {
         let check = context.check(result)
         if check.statusCode == 404 {
-            return .failed(
-                .modelMissing, statusCode: 404, latencySeconds: check.latencySeconds, error: "model not found")
+            return .failed(.modelMissing, statusCode: 404, latencySeconds: check.latencySeconds, error: "model not found")
         }
         return check
     }
+}
+
+extension ProviderKind {
+    public static let huggingface = ProviderKind(rawValue: "huggingface")
 }

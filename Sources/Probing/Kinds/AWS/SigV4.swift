@@ -1,0 +1,96 @@
+import Crypto
+import Foundation
+
+/// AWS Signature Version 4 (header form): the `Authorization` header of a request, from its method, target,
+/// headers and body, so that AWS can check who sent it and that nothing was changed on the way.
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
+struct SigV4Signer: Sendable {
+    let credentials: AWSCredentials
+    /// The signing name (`bedrock` for both the control plane and the runtime).
+    let service: String
+    let region: String
+
+    /// Headers the HTTP client sets or may replace on its own: signing them would break the signature.
+    static let unsignedHeaders: Set<String> = [
+        "authorization", "user-agent", "content-length", "transfer-encoding", "connection", "expect",
+    ]
+
+    /// Adds `X-Amz-Date`, the session token when there is one, and `Authorization`.
+    func sign(_ request: inout HTTPProbeRequest, at date: Date) {
+        guard let url = ProbeURL(request.url) else { return }
+        let timestamp = Self.timestamp(date)
+        let scope = "\(timestamp.prefix(8))/\(region)/\(service)/aws4_request"
+        request.headers.removeAll { ["authorization", "x-amz-date", "x-amz-security-token"].contains($0.0.lowercased()) }
+        request.headers.append(("X-Amz-Date", timestamp))
+        if let token = credentials.sessionToken { request.headers.append(("X-Amz-Security-Token", token)) }
+
+        let canonical = canonicalRequest(request, url: url)
+        let stringToSign = [
+            "AWS4-HMAC-SHA256", timestamp, scope, Self.hex(SHA256.hash(data: Array(canonical.request.utf8))),
+        ].joined(separator: "\n")
+        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(timestamp)))
+        request.headers.append(
+            ("Authorization",
+             "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), "
+                + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"))
+    }
+
+    /// The canonical request and the names of the headers it covers.
+    func canonicalRequest(_ request: HTTPProbeRequest, url: ProbeURL) -> (request: String, signedHeaders: String) {
+        var headers: [String: [String]] = ["host": [url.origin.hostHeader]]
+        for (name, value) in request.headers {
+            let name = name.lowercased()
+            guard !Self.unsignedHeaders.contains(name), name != "host" else { continue }
+            // Inner runs of spaces count as one; the value is trimmed.
+            headers[name, default: []].append(value.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+        }
+        let names = headers.keys.sorted()
+        let signedHeaders = names.joined(separator: ";")
+        let path = url.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let query = path.count > 1 ? Self.canonicalQuery(String(path[1])) : ""
+        let canonical = [
+            request.method.uppercased(),
+            // The path as sent is encoded once more: AWS services other than S3 sign it double-encoded.
+            percentEncoded(String(path[0]), keepSlash: true),
+            query,
+            names.map { "\($0):\(headers[$0]!.joined(separator: ","))\n" }.joined(),
+            signedHeaders,
+            Self.hex(SHA256.hash(data: request.body ?? [])),
+        ].joined(separator: "\n")
+        return (canonical, signedHeaders)
+    }
+
+    /// The query as sent (already percent-encoded), its parameters sorted by name, then value.
+    static func canonicalQuery(_ query: String) -> String {
+        guard !query.isEmpty else { return "" }
+        let pairs = query.split(separator: "&").map { pair -> (String, String) in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+        return pairs.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map { "\($0.0)=\($0.1)" }
+            .joined(separator: "&")
+    }
+
+    /// The key of one day, region and service, derived from the secret access key.
+    private func signingKey(_ timestamp: String) -> SymmetricKey {
+        var key = SymmetricKey(data: Array(("AWS4" + credentials.secretAccessKey).utf8))
+        for part in [String(timestamp.prefix(8)), region, service, "aws4_request"] {
+            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+        }
+        return key
+    }
+
+    /// `20240501T120000Z`, in UTC.
+    static func timestamp(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
+        return String(format: "%04d", c.year ?? 0) + two(c.month) + two(c.day) + "T" + two(c.hour) + two(c.minute)
+            + two(c.second) + "Z"
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}
