@@ -62,10 +62,10 @@ public struct HTTPResponse: Sendable {
         return json(ErrorAnswer(error: error, detail: detail), status: status)
     }
 
-    /// A value encoded as compact JSON, keys in the order the value encodes them, ended by a newline.
+    /// A value encoded as compact JSON with sorted keys (the same bytes every time), ended by a newline.
     public static func json(_ value: some Encodable, status: HTTPResponseStatus = .ok) -> HTTPResponse {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         return HTTPResponse(status: status, contentType: "application/json", body: body + "\n")
     }
