@@ -67,11 +67,10 @@ build() {
   swift build "${spm_flags[@]}" >&2
   local bin
   bin="$(swift build "${spm_flags[@]}" --show-bin-path)"
-  # The objects of the harness and of everything it depends on.
-  local objects=() module object
-  for module in FuzzHarness ExporterConfig OutcomeIngest HealthCore Yams CYaml; do
-    while IFS= read -r object; do objects+=("$object"); done < <(find "$bin/$module.build" -name '*.o' | sort)
-  done
+  # The objects of the harness and of everything it depends on: what `--target FuzzHarness` built in this
+  # scratch folder is exactly that closure.
+  local objects=() object
+  while IFS= read -r object; do objects+=("$object"); done < <(find "$bin" -path '*.build/*' -name '*.o' | sort)
   # Yams' public interface imports its C module, so the entry point needs its module map.
   local modulemap="$scratch/checkouts/Yams/Sources/CYaml/include/module.modulemap"
   local target define
