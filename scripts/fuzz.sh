@@ -71,14 +71,16 @@ build() {
   # scratch folder is exactly that closure.
   local objects=() object
   while IFS= read -r object; do objects+=("$object"); done < <(find "$bin" -path '*.build/*' -name '*.o' | sort)
-  # Yams' public interface imports its C module, so the entry point needs its module map.
-  local modulemap="$scratch/checkouts/Yams/Sources/CYaml/include/module.modulemap"
+  # Public interfaces import C modules (Yams' CYaml, NIO's), so the entry point needs their module maps.
+  local maps=() map
+  while IFS= read -r map; do maps+=(-Xcc "-fmodule-map-file=$map"); done < <(
+    find "$bin" "$scratch/checkouts" -name module.modulemap | sort)
   local target define
   for target in "${targets[@]}"; do
     define="FUZZ_$(tr '[:lower:]' '[:upper:]' <<<"$target")"
     echo "== linking $scratch/fuzz-$target" >&2
     swiftc -O -parse-as-library -use-ld=lld -sanitize="$sanitizers" -D "$define" -module-name "Fuzz_$target" \
-      -I "$bin/Modules" -Xcc "-fmodule-map-file=$modulemap" fuzz/FuzzEntry.swift "${objects[@]}" \
+      -I "$bin/Modules" "${maps[@]}" fuzz/FuzzEntry.swift "${objects[@]}" \
       -o "$scratch/fuzz-$target"
   done
 }
