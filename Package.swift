@@ -157,7 +157,9 @@ let package = Package(
             dependencies: [
                 "Exporter", "ExporterServer", "Exposition", "HealthCore", "HistoryStore", "OutcomeIngest", "Probing",
                 "ProviderSimulator",
-            ]
+            ],
+            // The golden exposition, read from the source tree (see GoldenExpositionTests).
+            exclude: ["testdata"]
         ),
     ]
 )

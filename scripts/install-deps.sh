@@ -21,8 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  python3 -c 'import prometheus_client, pytest' 2>/dev/null \
-    || python3 -m pip install -q prometheus_client pytest
+  # botocore: the bedrock tests' fake checks every SigV4 signature with it.
+  python3 -c 'import prometheus_client, pytest, botocore' 2>/dev/null \
+    || python3 -m pip install -q prometheus_client pytest botocore
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A fake AWS Bedrock (control plane and runtime on one loopback port) in Python, which checks every request's
 /// SigV4 signature with botocore's `SigV4Auth`: an implementation independent of the exporter's. Each request
@@ -52,22 +53,33 @@ final class BedrockFake: Sendable {
     }
 
     /// Polls instead of `waitUntilExit`, which on Linux waits on a run loop that test threads do not run.
-    private static func awaitExit(_ process: Process) {
-        let deadline = Date().addingTimeInterval(10)
+    private static func awaitExit(_ process: Process, seconds: Double = 10) {
+        let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning, Date() < deadline { usleep(10_000) }
     }
 
     struct FakeError: Error { let message: String }
 
     /// The way the repository's Python-backed checks get their tools: import, else pip install.
+    /// Once per test process: the suite's tests start fakes in parallel, and two pip runs must not race.
+    private static let installation = Mutex<Bool>(false)
+
     private static func installBotocoreIfMissing() throws {
+        try installation.withLock { installed in
+            guard !installed else { return }
+            try runInstaller()
+            installed = true
+        }
+    }
+
+    private static func runInstaller() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = [
             "-c", "python3 -c 'import botocore' 2>/dev/null || python3 -m pip install -q botocore >&2",
         ]
         try process.run()
-        awaitExit(process)
+        awaitExit(process, seconds: 300)
         guard !process.isRunning, process.terminationStatus == 0 else { throw FakeError(message: "cannot install botocore") }
     }
 
