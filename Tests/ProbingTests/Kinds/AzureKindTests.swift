@@ -74,6 +74,29 @@ extension NetworkTests {
             try await makeProber(for: .azure, client: HTTPProbeClient()).probe(provider, apiKey: key.map(Secret.init))
         }
 
+        @Test func theStatusesOnCallSees() async throws {
+            try await withLoopbackServer(Self.fakeResource(.healthy)) { server in
+                let provider = Self.azure(server)
+                let fresh = try await status(of: provider) { try await Self.probe(provider) }
+                #expect(fresh == .healthy)
+                let wrong = "fedcba9876543210fedcba9876543210"
+                let rejected = try await status(of: provider) { try await Self.probe(provider, key: wrong) }
+                #expect(rejected == .unauthorized)
+            }
+            try await withLoopbackServer(Self.fakeResource(.rateLimited)) { server in
+                let provider = Self.azure(server)
+                let refused = try await status(of: provider) { try await Self.probe(provider) }
+                #expect(refused == .rateLimited)
+            }
+            try await withLoopbackServer(Self.fakeResource(.down)) { server in
+                let provider = Self.azure(server)
+                let failing = try await status(of: provider, after: 7) { try await Self.probe(provider) }
+                #expect(failing == .down)
+                let notYet = try await status(of: provider, after: 6) { try await Self.probe(provider) }
+                #expect(notYet != .down, "a fresh provider's 6 failures are not yet an outage")
+            }
+        }
+
         @Test func healthyResourceWithItsDeployment() async throws {
             try await withLoopbackServer(Self.fakeResource(.healthy)) { server in
                 let outcome = try await Self.probe(Self.azure(server))

@@ -40,6 +40,27 @@ extension NetworkTests {
             return try await body(fake)
         }
 
+        @Test func theStatusesOnCallSees() async throws {
+            try await Self.withFake { fake in
+                let provider = Self.bedrock(fake)
+                let fresh = try await status(of: provider) { try await Self.probe(provider, environment: Self.environment()) }
+                #expect(fresh == .healthy)
+                let wrong = Self.environment(secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYWRONGKEY00")
+                let rejected = try await status(of: provider) { try await Self.probe(provider, environment: wrong) }
+                #expect(rejected == .unauthorized)
+            }
+            try await Self.withFake(.throttled) { fake in
+                let provider = Self.bedrock(fake)
+                let refused = try await status(of: provider) { try await Self.probe(provider, environment: Self.environment()) }
+                #expect(refused == .rateLimited)
+            }
+            try await Self.withFake(.down) { fake in
+                let provider = Self.bedrock(fake)
+                let failing = try await status(of: provider, after: 7) { try await Self.probe(provider, environment: Self.environment()) }
+                #expect(failing == .down)
+            }
+        }
+
         @Test func healthyWithSignedListAndConverse() async throws {
             try await Self.withFake { fake in
                 // A cross-region inference profile names a listed model too.
