@@ -71,10 +71,15 @@ build() {
   # scratch folder is exactly that closure.
   local objects=() object
   while IFS= read -r object; do objects+=("$object"); done < <(find "$bin" -path '*.build/*' -name '*.o' | sort)
-  # Public interfaces import C modules (Yams' CYaml, NIO's), so the entry point needs their module maps.
-  local maps=() map
+  # Public interfaces import C modules (Yams' CYaml, NIO's), so the entry point needs their module maps: the ones
+  # SwiftPM generated, and the packages' own for the C targets that were built.
+  local maps=() map name
   while IFS= read -r map; do maps+=(-Xcc "-fmodule-map-file=$map"); done < <(
-    find "$bin" "$scratch/checkouts" -name module.modulemap | sort)
+    find "$bin" -maxdepth 2 -path '*.build/module.modulemap' | sort)
+  while IFS= read -r map; do
+    name="$(basename "$(dirname "$(dirname "$map")")")"
+    [ -d "$bin/$name.build" ] && maps+=(-Xcc "-fmodule-map-file=$map")
+  done < <(find "$scratch/checkouts" -path '*/Sources/*/include/module.modulemap' | sort)
   local target define
   for target in "${targets[@]}"; do
     define="FUZZ_$(tr '[:lower:]' '[:upper:]' <<<"$target")"
