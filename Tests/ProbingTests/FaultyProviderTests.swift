@@ -36,15 +36,7 @@ extension NetworkTests {
         private func withFault<T: Sendable>(
             _ fault: FaultyServer.Fault, _ body: (FaultyServer) async throws -> T
         ) async throws -> T {
-            let server = try await FaultyServer.start(fault)
-            do {
-                let value = try await body(server)
-                await server.shutdown()
-                return value
-            } catch {
-                await server.shutdown()
-                throw error
-            }
+            try await FaultyServer.start(fault).serving(body)
         }
 
         @Test func hangAfterAcceptEndsAtTheDeadline() async throws {

@@ -90,13 +90,5 @@ func withScriptedServer<T: Sendable>(
     models: [String], answer: @escaping @Sendable (ScriptedOpenAIServer.ChatRequest) -> ScriptedOpenAIServer.Answer,
     _ body: (ScriptedOpenAIServer) async throws -> T
 ) async throws -> T {
-    let server = try await ScriptedOpenAIServer.start(models: models, answer: answer)
-    do {
-        let value = try await body(server)
-        await server.shutdown()
-        return value
-    } catch {
-        await server.shutdown()
-        throw error
-    }
+    try await ScriptedOpenAIServer.start(models: models, answer: answer).serving(body)
 }

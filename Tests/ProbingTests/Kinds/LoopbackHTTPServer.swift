@@ -66,15 +66,7 @@ func withLoopbackServer<T: Sendable>(
     _ answer: @escaping @Sendable (LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response,
     _ body: (LoopbackHTTPServer) async throws -> T
 ) async throws -> T {
-    let server = try await LoopbackHTTPServer.start(answer)
-    do {
-        let value = try await body(server)
-        await server.shutdown()
-        return value
-    } catch {
-        await server.shutdown()
-        throw error
-    }
+    try await LoopbackHTTPServer.start(answer).serving(body)
 }
 
 /// HTTP/1.1 with `Content-Length` bodies and keep-alive: as much of the protocol as the probe client speaks.
