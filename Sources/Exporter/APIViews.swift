@@ -171,7 +171,7 @@ func providerView(_ provider: ProviderReport, of cycle: CycleReport, withModels:
         uptime7dPercent: uptime?.week.map { $0 * 100 }, rateLimitRemainingPercent: rateLimit,
         consecutiveFailures: rollup.consecutiveFailures, circuitBreaker: rollup.breakerState.rawValue,
         modelsAvailable: rollup.modelsAvailable, modelsTotal: rollup.modelsTotal, resultsInWindow: rollup.results,
-        conditions: StatusCondition.allCases.filter(rollup.conditions.contains).map(\.rawValue),
+        conditions: rollup.conditions.inDeclaredOrder.map(\.rawValue),
         lastCheck: provider.lastProbeTimestamp.map(rfc3339), lastResult: rollup.lastResultTimestamp.map(rfc3339),
         nextProbe: provider.nextProbeDue.map(rfc3339), retryAfterUntil: provider.retryAfterUntil.map(rfc3339),
         lastError: provider.lastError,

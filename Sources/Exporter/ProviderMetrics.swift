@@ -117,21 +117,21 @@ public struct ProviderMetrics: MetricsCollector {
         }
         let buckets = cycle.configuration.global.latencyBuckets
         families += [
-            MetricFamily(name: ("provider_status"), help: "1 for the provider's current status, 0 for the others" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "status"], samples: status),
-            MetricFamily(name: ("provider_condition"), help: "1 for each condition the status rules found this cycle (before the hold of status_hold_cycles), 0 for the others" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "condition"], samples: conditions),
-            MetricFamily(name: ("provider_circuit_breaker_state"), help: "1 for the circuit breaker's current state, 0 for the others" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "state"], samples: breaker),
-            MetricFamily(name: ("provider_rate_limit_remaining_ratio"), help: "Remaining / limit of the provider's rate limit, where it sends rate-limit headers" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "resource"], samples: ratios),
-            MetricFamily(name: ("provider_latency_threshold_seconds"), help: "p95 latency of a probe operation above which the provider is degraded (thresholds.p95_latency, thresholds.completion_p95_latency)" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "operation"], samples: latencyThresholds),
-            MetricFamily(name: ("provider_results"), help: "Results recorded, by source (probe or gateway traffic)" + Self.cycleNote + ".", type: .counter, labelNames: ["provider", "source"], samples: resultsTotal),
-            MetricFamily(name: ("provider_result_failures"), help: "Failed results by source and failure reason" + Self.cycleNote + ".", type: .counter, labelNames: ["provider", "source", "reason"], samples: failuresTotal),
-            MetricFamily(name: ("provider_probe_requests"), help: "HTTP requests the exporter itself sent to the provider (they spend its quota)" + Self.cycleNote + ".", type: .counter, labelNames: ["provider"], samples: probeRequests),
-            MetricFamily(name: ("provider_status_changes"), help: "Times the provider entered each status" + Self.cycleNote + ".", type: .counter, labelNames: ["provider", "status"], samples: statusChanges),
-            MetricFamily(name: ("provider_response_time_seconds"), help: "Response time of every request (a probe's model list once per probe, each completion, each traffic result), by source and operation" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider", "source", "operation"], histograms: latency, buckets: buckets),
-            MetricFamily(name: ("model_availability"), help: "1 when the model is available: not failed enough times in a row to be an outage, key not rejected; else 0" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelAvailability),
-            MetricFamily(name: ("model_error_rate"), help: "Failed results / all results of the model in the window" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelErrorRate),
+            MetricFamily(name: "provider_status", help: "1 for the provider's current status, 0 for the others" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "status"], samples: status),
+            MetricFamily(name: "provider_condition", help: "1 for each condition the status rules found this cycle (before the hold of status_hold_cycles), 0 for the others" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "condition"], samples: conditions),
+            MetricFamily(name: "provider_circuit_breaker_state", help: "1 for the circuit breaker's current state, 0 for the others" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "state"], samples: breaker),
+            MetricFamily(name: "provider_rate_limit_remaining_ratio", help: "Remaining / limit of the provider's rate limit, where it sends rate-limit headers" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "resource"], samples: ratios),
+            MetricFamily(name: "provider_latency_threshold_seconds", help: "p95 latency of a probe operation above which the provider is degraded (thresholds.p95_latency, thresholds.completion_p95_latency)" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "operation"], samples: latencyThresholds),
+            MetricFamily(name: "provider_results", help: "Results recorded, by source (probe or gateway traffic)" + Self.cycleNote + ".", type: .counter, labelNames: ["provider", "source"], samples: resultsTotal),
+            MetricFamily(name: "provider_result_failures", help: "Failed results by source and failure reason" + Self.cycleNote + ".", type: .counter, labelNames: ["provider", "source", "reason"], samples: failuresTotal),
+            MetricFamily(name: "provider_probe_requests", help: "HTTP requests the exporter itself sent to the provider (they spend its quota)" + Self.cycleNote + ".", type: .counter, labelNames: ["provider"], samples: probeRequests),
+            MetricFamily(name: "provider_status_changes", help: "Times the provider entered each status" + Self.cycleNote + ".", type: .counter, labelNames: ["provider", "status"], samples: statusChanges),
+            MetricFamily(name: "provider_response_time_seconds", help: "Response time of every request (a probe's model list once per probe, each completion, each traffic result), by source and operation" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider", "source", "operation"], histograms: latency, buckets: buckets),
+            MetricFamily(name: "model_availability", help: "1 when the model is available: not failed enough times in a row to be an outage, key not rejected; else 0" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelAvailability),
+            MetricFamily(name: "model_error_rate", help: "Failed results / all results of the model in the window" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelErrorRate),
         ]
         if modelHistograms {
-            families.append(MetricFamily(name: ("model_response_time_seconds"), help: "Response time of the model's completions and traffic, observed once each, by source and operation" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider", "model", "source", "operation"], histograms: modelLatency, buckets: buckets))
+            families.append(MetricFamily(name: "model_response_time_seconds", help: "Response time of the model's completions and traffic, observed once each, by source and operation" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider", "model", "source", "operation"], histograms: modelLatency, buckets: buckets))
         }
         return families
     }

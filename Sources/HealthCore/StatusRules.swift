@@ -126,3 +126,8 @@ public struct StatusHysteresis: Sendable, Equatable {
         return candidate
     }
 }
+
+extension Set where Element == StatusCondition {
+    /// The conditions in their declared order, for the lists people read (JSON, the status page).
+    public var inDeclaredOrder: [StatusCondition] { StatusCondition.allCases.filter(contains) }
+}

@@ -67,7 +67,7 @@ enum OverviewPage {
 
     /// What the rules found this cycle, in the rules' order.
     static func findings(_ rollup: ProviderRollup) -> String {
-        let found = StatusCondition.allCases.filter(rollup.conditions.contains).map(\.explanation)
+        let found = rollup.conditions.inDeclaredOrder.map(\.explanation)
         return found.isEmpty ? "nothing out of the ordinary" : found.joined(separator: "; ")
     }
 
