@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Only its HummingbirdBcrypt product (a C bcrypt and a Swift wrapper) is built, for web-config basic auth.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // Pure value code: results, window, score, breaker, status rules, rollup. No I/O.
@@ -59,14 +61,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        // Small SwiftNIO HTTP/1.1 server with a router.
+        // Small SwiftNIO HTTP/1.1 server with a router, TLS (reloaded when its files change) and basic auth.
         .target(
             name: "ExporterServer",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
         // Seven days of per-provider rows in SQLite; keeps rows in memory while the disk is away.
@@ -87,6 +92,7 @@ let package = Package(
                 "HealthCore", "Exposition", "ExporterConfig", "Probing", "ProviderSimulator", "ExporterServer",
                 "HistoryStore", "OutcomeIngest", "StatusPage",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -156,7 +162,12 @@ let package = Package(
             name: "ExporterTests",
             dependencies: [
                 "Exporter", "ExporterServer", "Exposition", "HealthCore", "HistoryStore", "OutcomeIngest", "Probing",
-                "ProviderSimulator",
+                "ProviderSimulator", "ExporterConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             // The golden exposition, read from the source tree (see GoldenExpositionTests).
             exclude: ["testdata"]

@@ -19,6 +19,8 @@ public struct ExporterAPI: Sendable {
     let ingest: IngestRecorder
     let reload: @Sendable () -> Result<Int, ConfigErrors>
     let version: String
+    /// Where /metrics is served, for the pages' links.
+    var metricsPath = "/metrics"
 
     static let json = "application/json"
 
@@ -198,7 +200,7 @@ public struct ExporterAPI: Sendable {
     }
 
     func check(_ request: HTTPRequest) async -> HTTPResponse {
-        if let rejection = admin.reject(request, required: true) { return rejection }
+        if let rejection = admin.reject(request) { return rejection }
         let name = request.pathParameters["name"] ?? ""
         let force = ["true", "1", "yes"].contains(request.query["force"]?.lowercased() ?? "")
         switch await checks.check(name, force: force) {
@@ -224,7 +226,7 @@ public struct ExporterAPI: Sendable {
     }
 
     func reset(_ request: HTTPRequest) -> HTTPResponse {
-        if let rejection = admin.reject(request, required: true) { return rejection }
+        if let rejection = admin.reject(request) { return rejection }
         let name = request.pathParameters["name"] ?? ""
         guard store.resetBreaker(of: name) else {
             return .jsonError(.notFound, error: "unknown provider", detail: "no provider named \(name) is configured")
@@ -237,7 +239,7 @@ public struct ExporterAPI: Sendable {
     }
 
     func outcomes(_ request: HTTPRequest) -> HTTPResponse {
-        if let rejection = ingestGuard.reject(request, required: false) {
+        if let rejection = ingestGuard.reject(request) {
             ingest.countRejection(reason: IngestRejection.unauthorized().reason)
             return rejection
         }
@@ -249,7 +251,7 @@ public struct ExporterAPI: Sendable {
     }
 
     func reloadRoute(_ request: HTTPRequest) -> HTTPResponse {
-        if let rejection = admin.reject(request, required: true) { return rejection }
+        if let rejection = admin.reject(request) { return rejection }
         switch reload() {
         case .success(let count):
             struct Reloaded: Encodable {
@@ -273,7 +275,8 @@ public struct ExporterAPI: Sendable {
     func overviewPage() -> HTTPResponse {
         let report = self.report
         let html = StatusPage.overview(
-            providers: report.map(pageProviders) ?? [], best: report?.best, generatedAt: report?.timestamp, version: version)
+            providers: report.map(pageProviders) ?? [], best: report?.best, generatedAt: report?.timestamp, version: version,
+            metricsPath: metricsPath)
         return HTTPResponse(contentType: "text/html; charset=utf-8", body: html)
     }
 
@@ -282,14 +285,16 @@ public struct ExporterAPI: Sendable {
             guard store.settings(of: name) != nil else { return unknownProvider(name) }
             return HTTPResponse(
                 status: .serviceUnavailable, contentType: "text/html; charset=utf-8",
-                body: StatusPage.overview(providers: [], best: nil, generatedAt: nil, version: version))
+                body: StatusPage.overview(
+                    providers: [], best: nil, generatedAt: nil, version: version, metricsPath: metricsPath))
         }
         guard let provider = pageProviders(report).first(where: { $0.rollup.provider == name }) else {
             return unknownProvider(name)
         }
         return HTTPResponse(
             contentType: "text/html; charset=utf-8",
-            body: StatusPage.details(provider: provider, generatedAt: report.timestamp, version: version))
+            body: StatusPage.details(
+                provider: provider, generatedAt: report.timestamp, version: version, metricsPath: metricsPath))
     }
 }
 

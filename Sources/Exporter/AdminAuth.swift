@@ -1,16 +1,22 @@
 import ExporterServer
 import Foundation
 
-/// Bearer-token guard for the admin routes (and, optionally, ingest). Tokens are compared in constant time.
+/// Guard of the routes that change state (outcome ingest, the admin routes). Closed by default: a request passes
+/// with the route's bearer token, or with credentials the server verified against `basic_auth_users` of
+/// `--web.config.file`, or — only when the route has no token — when `--web.allow-anonymous-writes` opens it.
+/// Tokens are compared in constant time.
 public struct TokenGuard: Sendable {
     let token: [UInt8]?
     let purpose: String
-    let howToEnable: String
+    /// The flag naming the token file, for the message that tells how to get in.
+    let tokenFlag: String
+    let allowAnonymous: Bool
 
-    public init(token: String?, purpose: String, howToEnable: String) {
+    public init(token: String?, purpose: String, tokenFlag: String, allowAnonymous: Bool = false) {
         self.token = token.map { Array($0.utf8) }.flatMap { $0.isEmpty ? nil : $0 }
         self.purpose = purpose
-        self.howToEnable = howToEnable
+        self.tokenFlag = tokenFlag
+        self.allowAnonymous = allowAnonymous
     }
 
     /// Reads a token file (trimmed). The error names the file, never its content.
@@ -23,20 +29,26 @@ public struct TokenGuard: Sendable {
         return token
     }
 
-    /// nil when the request may proceed, else the error response.
-    /// - required: when no token is configured, whether the route is refused (admin) or open (ingest).
-    public func reject(_ request: HTTPRequest, required: Bool) -> HTTPResponse? {
+    /// nil when the request may proceed, else the error response: 401 without credentials, 403 with a wrong token.
+    public func reject(_ request: HTTPRequest) -> HTTPResponse? {
+        if request.basicAuthUser != nil { return nil }
         guard let token else {
-            return required ? .jsonError(.forbidden, error: "\(purpose) disabled", detail: howToEnable) : nil
+            if allowAnonymous { return nil }
+            return unauthorized(
+                "\(purpose) need credentials: a bearer token (\(tokenFlag)), basic auth (--web.config.file), "
+                    + "or --web.allow-anonymous-writes")
         }
         guard let header = request.headers.first(name: "authorization"), header.lowercased().hasPrefix("bearer ") else {
-            var response = HTTPResponse.jsonError(
-                .unauthorized, error: "authentication required", detail: "send Authorization: Bearer <token> for \(purpose)")
-            response.headers.add(name: "www-authenticate", value: "Bearer")
-            return response
+            return unauthorized("send Authorization: Bearer <token> for \(purpose)")
         }
         let presented = Array(header.utf8.dropFirst(7))
         return constantTimeEqual(presented, token) ? nil : .jsonError(.forbidden, error: "invalid token", detail: "the token is not valid for \(purpose)")
+    }
+
+    private func unauthorized(_ detail: String) -> HTTPResponse {
+        var response = HTTPResponse.jsonError(.unauthorized, error: "authentication required", detail: detail)
+        response.headers.add(name: "www-authenticate", value: "Bearer")
+        return response
     }
 }
 

@@ -9,6 +9,7 @@ import HealthCore
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Probing
 import ProviderSimulator
 import ServiceLifecycle
@@ -17,7 +18,14 @@ import UnixSignals
 /// Everything the command line decides.
 public struct ExporterOptions: Sendable {
     public var configFile: String?
-    public var listenAddress = "0.0.0.0:9464"
+    /// Every address gets a listener; `:9464` is every interface, IPv6 and IPv4, as in Go.
+    public var listenAddresses = [":9464"]
+    /// exporter-toolkit web config: TLS, basic auth, response headers.
+    public var webConfigFile: String?
+    /// Where Prometheus scrapes.
+    public var telemetryPath = "/metrics"
+    /// Opens ingest and the admin routes that have no token to anyone who can reach the port.
+    public var allowAnonymousWrites = false
     public var demo = false
     public var demoProviders: Int?
     public var demoModels: Int?
@@ -94,24 +102,36 @@ public final class ExporterApplication: Sendable {
             version: ExporterVersion.version, revision: ExporterVersion.revision, logger: logger)
         let client = HTTPProbeClient()
         let scheduler = ProbeScheduler(store: store, client: client, environment: options.environment, logger: logger)
-        let (host, port) = try parseListenAddress(options.listenAddress)
+        let addresses = try options.listenAddresses.map(parseListenAddress)
+        let web = try options.webConfigFile.map { path throws(ConfigErrors) in try loadWebConfig(path: path) } ?? WebConfig()
         let appBox = ApplicationBox()
         let api = ExporterAPI(
             store: store, holder: aggregator.holder, history: history,
             checks: OnDemandChecks(store: store, client: client, environment: options.environment),
-            admin: TokenGuard(token: adminToken, purpose: "admin routes", howToEnable: "start the exporter with --web.admin-token-file FILE to enable the admin routes"),
-            ingestGuard: TokenGuard(token: ingestToken, purpose: "outcome ingest", howToEnable: ""),
-            ingest: ingest, reload: { appBox.application?.reload() ?? .success(0) }, version: ExporterVersion.version)
-        var router = ExporterRoutes.router(holder: aggregator.holder)
+            admin: TokenGuard(
+                token: adminToken, purpose: "admin routes", tokenFlag: "--web.admin-token-file",
+                allowAnonymous: options.allowAnonymousWrites),
+            ingestGuard: TokenGuard(
+                token: ingestToken, purpose: "outcome ingest", tokenFlag: "--web.ingest-token-file",
+                allowAnonymous: options.allowAnonymousWrites),
+            ingest: ingest, reload: { appBox.application?.reload() ?? .success(0) }, version: ExporterVersion.version,
+            metricsPath: options.telemetryPath)
+        var router = ExporterRoutes.router(holder: aggregator.holder, telemetryPath: options.telemetryPath)
         api.register(in: &router)
-        let server = try await HTTPServer.start(
-            configuration: .init(
-                host: host, port: port, maxBodyBytes: options.ingestLimits.maxBodyBytes,
-                onBodyTooLarge: { path in if path == "/api/v1/outcomes" { ingest.countRejection(reason: "body_too_large") } }),
-            router: router, logger: logger)
-        logger.info(
-            "listening",
-            metadata: ["address": "\(host):\(server.localPort)", "providers": "\(configuration.providers.count)"])
+        var serverConfiguration = HTTPServer.Configuration(
+            maxBodyBytes: options.ingestLimits.maxBodyBytes,
+            onBodyTooLarge: { path in if path == "/api/v1/outcomes" { ingest.countRejection(reason: "body_too_large") } })
+        serverConfiguration.addresses = addresses
+        serverConfiguration.apply(web)
+        let server = try await HTTPServer.start(configuration: serverConfiguration, router: router, logger: logger)
+        for address in server.localAddresses {
+            logger.info(
+                "listening",
+                metadata: [
+                    "address": "\(address)", "tls": "\(web.tls != nil)", "basic_auth": "\(!web.basicAuthUsers.isEmpty)",
+                    "providers": "\(configuration.providers.count)",
+                ])
+        }
         let application = ExporterApplication(
             options: options, store: store, aggregator: aggregator, scheduler: scheduler, server: server,
             reloadStatus: reloadStatus, history: history, simulator: simulator, logger: logger)
@@ -199,13 +219,45 @@ final class ApplicationBox: Sendable {
     }
 }
 
-/// "host:port", "[::1]:port" or ":port" (all interfaces).
-public func parseListenAddress(_ address: String) throws -> (String, Int) {
-    guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port)
-    else { throw StartupError(description: "--web.listen-address \"\(address)\" is not HOST:PORT") }
-    var host = String(address[..<colon])
-    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    return (host.isEmpty ? "0.0.0.0" : host, port)
+/// "host:port", "[::1]:port" or ":port" (every interface, IPv6 and IPv4).
+public func parseListenAddress(_ address: String) throws -> ListenAddress {
+    guard let parsed = ListenAddress(parsing: address) else {
+        throw StartupError(description: "--web.listen-address \"\(address)\" is not HOST:PORT, [IPv6]:PORT or :PORT")
+    }
+    return parsed
+}
+
+extension HTTPServer.Configuration {
+    /// The web config file's TLS, basic auth users and response headers.
+    mutating func apply(_ web: WebConfig) {
+        tls = web.tls.map { tls in
+            TLSSettings(
+                certificateFile: tls.certFile, privateKeyFile: tls.keyFile,
+                clientCertificates: {
+                    switch tls.clientAuth {
+                    case .noClientCert: .none
+                    case .requestClientCert: .request
+                    case .requireAnyClientCert: .requireAny
+                    case .verifyClientCertIfGiven: .verifyIfGiven
+                    case .requireAndVerifyClientCert: .requireAndVerify
+                    }
+                }(),
+                clientCAFile: tls.clientCAFile, minimumVersion: tls.minVersion.nio, maximumVersion: tls.maxVersion.nio)
+        }
+        basicAuth = web.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: web.basicAuthUsers)
+        responseHeaders = web.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+extension TLSProtocolVersion {
+    var nio: TLSVersion {
+        switch self {
+        case .tls10: .tlsv1
+        case .tls11: .tlsv11
+        case .tls12: .tlsv12
+        case .tls13: .tlsv13
+        }
+    }
 }
 
 /// The HTTP server as a service: closes its socket on graceful shutdown.

@@ -4,10 +4,11 @@ import NIOHTTP1
 
 /// The routes of the exporter's HTTP server.
 public enum ExporterRoutes {
-    public static func router(holder: SnapshotHolder) -> Router {
+    /// `telemetryPath`: where Prometheus scrapes (`--web.telemetry-path`).
+    public static func router(holder: SnapshotHolder, telemetryPath: String = "/metrics") -> Router {
         var router = Router()
         let negotiation = NegotiationCache()
-        router.add(.GET, "/metrics", .immediate { request in metrics(request, holder: holder, negotiation: negotiation) })
+        router.add(.GET, telemetryPath, .immediate { request in metrics(request, holder: holder, negotiation: negotiation) })
         router.add(.GET, "/-/healthy", .immediate { _ in HTTPResponse(contentType: "text/plain; charset=utf-8", body: "OK\n") })
         router.add(
             .GET, "/-/ready",

@@ -4,6 +4,21 @@ import Yams
 
 /// Parses a YAML configuration, reporting every problem at once, each with file, line, column and field.
 public func parseConfiguration(yaml: String, filename: String) throws(ConfigErrors) -> ExporterConfiguration {
+    guard let root = try composeDocument(yaml: yaml, filename: filename) else {
+        throw ConfigErrors([
+            ConfigError(file: filename, line: 0, column: 0, field: "", message: "the configuration is empty")
+        ])
+    }
+    var parser = ConfigurationParser(file: filename)
+    let configuration = parser.parse(root)
+    let errors = parser.reader.errors
+    guard errors.isEmpty else { throw ConfigErrors(sortedByPosition(errors)) }
+    return configuration
+}
+
+/// The root of a YAML document for a `NodeReader`, nil when the document is empty. Syntax errors and alias bombs
+/// are located errors.
+func composeDocument(yaml: String, filename: String) throws(ConfigErrors) -> Node? {
     if let mark = aliasExpansionMark(yaml) {
         throw ConfigErrors([
             ConfigError(
@@ -17,16 +32,8 @@ public func parseConfiguration(yaml: String, filename: String) throws(ConfigErro
     } catch {
         throw ConfigErrors([syntaxError(error, file: filename)])
     }
-    guard let root, !isNull(root) else {
-        throw ConfigErrors([
-            ConfigError(file: filename, line: 0, column: 0, field: "", message: "the configuration is empty")
-        ])
-    }
-    var parser = ConfigurationParser(file: filename)
-    let configuration = parser.parse(root)
-    let errors = parser.reader.errors
-    guard errors.isEmpty else { throw ConfigErrors(sortedByPosition(errors)) }
-    return configuration
+    guard let root, !isNull(root) else { return nil }
+    return root
 }
 
 /// Reads and parses a configuration file; an unreadable file is one error naming it.
@@ -65,7 +72,7 @@ func readTextFile(_ path: String) -> Result<String, FileProblem> {
 }
 
 /// Errors in document order, so they read top to bottom.
-private func sortedByPosition(_ errors: [ConfigError]) -> [ConfigError] {
+func sortedByPosition(_ errors: [ConfigError]) -> [ConfigError] {
     errors.enumerated().sorted { a, b in
         (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
     }.map(\.element)

@@ -2,13 +2,23 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A small HTTP/1.1 server: keep-alive and pipelining, limits on the request head and body, deadlines for reading
-/// a request (slowloris) and an idle timeout, clear error statuses, and a router.
+/// a request (slowloris) and an idle timeout, clear error statuses, and a router; optionally TLS, basic auth and
+/// extra response headers (the `--web.config.file` settings), on one or more addresses.
 public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
-        public var host: String
-        public var port: Int
+        /// Where to listen: every address gets its own socket, all serving the same routes.
+        public var addresses: [ListenAddress]
+        /// HTTPS instead of HTTP on every address.
+        public var tls: TLSSettings?
+        /// When set, every request but those for `unauthenticatedPaths` needs valid basic auth credentials.
+        public var basicAuth: BasicAuthenticator?
+        /// Paths answered without credentials: liveness and readiness probes of orchestrators.
+        public var unauthenticatedPaths: Set<String> = ["/-/healthy", "/-/ready"]
+        /// Added to every response (security headers such as Strict-Transport-Security).
+        public var responseHeaders: [(String, String)] = []
         /// Largest request body accepted; larger ones get 413 and the connection is closed.
         public var maxBodyBytes: Int
         /// Connections idle this long (nothing read or written) are closed.
@@ -29,8 +39,7 @@ public final class HTTPServer: Sendable {
             requestHeadTimeout: TimeAmount = .seconds(10), requestBodyTimeout: TimeAmount = .seconds(60),
             maxHeadBytes: Int = 64 << 10, maxHeaderFields: Int = 100, onBodyTooLarge: (@Sendable (String) -> Void)? = nil
         ) {
-            self.host = host
-            self.port = port
+            self.addresses = [ListenAddress(host: host, port: port)]
             self.maxBodyBytes = maxBodyBytes
             self.idleTimeout = idleTimeout
             self.requestHeadTimeout = requestHeadTimeout
@@ -41,20 +50,29 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private let channel: any Channel
-    public let localPort: Int
+    private let channels: [any Channel]
+    /// The port of the first address (the one chosen by the system for port 0).
+    public var localPort: Int { channels.first?.localAddress?.port ?? 0 }
+    /// Every bound address, in the order configured.
+    public var localAddresses: [SocketAddress] { channels.compactMap(\.localAddress) }
 
-    private init(channel: any Channel) {
-        self.channel = channel
-        self.localPort = channel.localAddress?.port ?? 0
+    private init(channels: [any Channel]) {
+        self.channels = channels
     }
 
-    /// Binds and starts serving. Returns once the socket listens.
+    /// Binds every address and starts serving. Returns once the sockets listen; if one cannot be bound, the others
+    /// are closed and the error names the address.
     public static func start(
         configuration: Configuration, router: Router, logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> HTTPServer {
-        let channel = try await ServerBootstrap(group: group)
+        let tls = try configuration.tls.map { try TLSContextSource(settings: $0, logger: logger) }
+        var responseHeaders = HTTPHeaders()
+        for (name, value) in configuration.responseHeaders { responseHeaders.add(name: name, value: value) }
+        let access = AccessPolicy(
+            authenticator: configuration.basicAuth, unauthenticatedPaths: configuration.unauthenticatedPaths,
+            responseHeaders: responseHeaders)
+        let bootstrap = ServerBootstrap(group: group)
             // A burst of connections waits in the kernel's queue instead of having its SYNs dropped (then retried
             // after a second); Linux caps the backlog at net.core.somaxconn. Accept many per wake-up.
             .serverChannelOption(.backlog, value: 4096)
@@ -67,6 +85,9 @@ public final class HTTPServer: Sendable {
                     let sync = channel.pipeline.syncOperations
                     let connection = ConnectionGuard(
                         headTimeout: configuration.requestHeadTimeout, bodyTimeout: configuration.requestBodyTimeout)
+                    // Behind TLS the guard sees plain HTTP (its 408 must be encrypted too); its head deadline,
+                    // started when the connection opens, also ends a handshake that stalls.
+                    if let tls { try sync.addHandler(tls.makeHandler()) }
                     try sync.addHandler(connection)
                     try sync.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
                     var limits = NIOHTTPDecoderLimitConfiguration()
@@ -85,22 +106,42 @@ public final class HTTPServer: Sendable {
                     try sync.addHandler(
                         HTTPRequestHandler(
                             router: router, maxBodyBytes: configuration.maxBodyBytes, connection: connection,
-                            onBodyTooLarge: configuration.onBodyTooLarge, logger: logger))
+                            onBodyTooLarge: configuration.onBodyTooLarge, access: access, logger: logger))
                 }
             }
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
-        return HTTPServer(channel: channel)
+        var channels: [any Channel] = []
+        for address in configuration.addresses {
+            do {
+                channels.append(try await address.bind(bootstrap))
+            } catch {
+                for channel in channels { try? await channel.close() }
+                throw ListenError(description: "cannot listen on \(address): \(error)")
+            }
+        }
+        return HTTPServer(channels: channels)
     }
 
     /// Stops accepting connections; resolves when the listening socket is closed.
     public func shutdown() async {
-        try? await channel.close()
+        for channel in channels { try? await channel.close() }
     }
 
     /// Resolves when the server has been shut down.
     public func closed() async {
-        try? await channel.closeFuture.get()
+        for channel in channels { try? await channel.closeFuture.get() }
+    }
+}
+
+extension ListenAddress {
+    /// Binds the address. The wildcard (`:port`) is the IPv6 any-address, which Linux shares with IPv4 as Go does;
+    /// on a host without IPv6 it falls back to IPv4's.
+    func bind(_ bootstrap: ServerBootstrap) async throws -> any Channel {
+        guard isWildcard else { return try await bootstrap.bind(host: host, port: port).get() }
+        do {
+            return try await bootstrap.bind(host: "::", port: port).get()
+        } catch {
+            return try await bootstrap.bind(host: "0.0.0.0", port: port).get()
+        }
     }
 }
 
@@ -110,6 +151,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let router: Router
+    private let access: AccessPolicy
     private let maxBodyBytes: Int
     private let onBodyTooLarge: (@Sendable (String) -> Void)?
     private let logger: Logger
@@ -122,9 +164,10 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         router: Router, maxBodyBytes: Int, connection: ConnectionGuard, onBodyTooLarge: (@Sendable (String) -> Void)?,
-        logger: Logger
+        access: AccessPolicy, logger: Logger
     ) {
         self.router = router
+        self.access = access
         self.maxBodyBytes = maxBodyBytes
         self.connection = connection
         self.onBodyTooLarge = onBodyTooLarge
@@ -159,7 +202,35 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = nil
             var request = HTTPRequest(method: requestHead.method, uri: requestHead.uri, headers: requestHead.headers, body: body ?? ByteBuffer())
             body = nil
-            dispatch(request: &request, head: requestHead, context: context)
+            authenticate(request: &request, head: requestHead, context: context)
+        }
+    }
+
+    /// Basic auth before routing, so that without credentials nothing — not even whether a path exists — is told.
+    private func authenticate(request: inout HTTPRequest, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard let authenticator = access.authenticator, !access.unauthenticatedPaths.contains(request.path) else {
+            dispatch(request: &request, head: head, context: context)
+            return
+        }
+        switch authenticator.evaluate(authorization: request.headers.first(name: "authorization")) {
+        case .allowed(let user):
+            request.basicAuthUser = user
+            dispatch(request: &request, head: head, context: context)
+        case .denied:
+            write(AccessPolicy.unauthorized(), for: head, context: context)
+        case .needsCheck(let credentials):
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let pending = request
+            authenticator.verify(credentials, on: context.eventLoop).whenComplete { result in
+                let (handler, context) = loopBound.value
+                guard case .success(true) = result else {
+                    handler.write(AccessPolicy.unauthorized(), for: head, context: context)
+                    return
+                }
+                var request = pending
+                request.basicAuthUser = credentials.user
+                handler.dispatch(request: &request, head: head, context: context)
+            }
         }
     }
 
@@ -207,6 +278,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard context.channel.isActive, !closing else { return }
         let keepAlive = keepAlive ?? head.isKeepAlive
         var headers = response.headers
+        for (name, value) in access.responseHeaders { headers.replaceOrAdd(name: name, value: value) }
         // Pre-built responses already carry their length; leaving their headers untouched avoids a copy.
         let length = String(response.body.readableBytes)
         if headers.first(name: "content-length") != length { headers.replaceOrAdd(name: "content-length", value: length) }

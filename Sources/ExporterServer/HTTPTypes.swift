@@ -14,6 +14,8 @@ public struct HTTPRequest: Sendable {
     public var body: ByteBuffer
     /// Values of `{name}` segments of the matched route, percent-decoded.
     public var pathParameters: [String: String] = [:]
+    /// The user whose basic auth credentials (from the web config file) the server verified; nil without.
+    public var basicAuthUser: String?
 
     public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = HTTPHeaders(), body: ByteBuffer = ByteBuffer()) {
         self.method = method

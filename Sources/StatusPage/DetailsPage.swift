@@ -5,11 +5,18 @@ enum DetailsPage {
     /// Error bodies are cut to this many characters.
     static let errorLimit = 4000
 
-    static func render(provider: StatusPageProvider, generatedAt: Double?, version: String) -> String {
-        PageTemplates.render(view(provider: provider, generatedAt: generatedAt, version: version), with: .details)
+    static func render(
+        provider: StatusPageProvider, generatedAt: Double?, version: String,
+        metricsPath: String = PageFrame.defaultMetricsPath
+    ) -> String {
+        PageTemplates.render(
+            view(provider: provider, generatedAt: generatedAt, version: version, metricsPath: metricsPath), with: .details)
     }
 
-    static func view(provider: StatusPageProvider, generatedAt: Double?, version: String) -> DetailsView {
+    static func view(
+        provider: StatusPageProvider, generatedAt: Double?, version: String,
+        metricsPath: String = PageFrame.defaultMetricsPath
+    ) -> DetailsView {
         let r = provider.rollup
         let segment = pathSegment(r.provider)
         let frame = PageFrame.view(
@@ -18,7 +25,7 @@ enum DetailsPage {
                 .init(href: "/", label: "← all providers"),
                 .init(href: "/api/providers/status/" + segment, label: "this provider as JSON"),
             ],
-            generatedAt: generatedAt, version: version)
+            generatedAt: generatedAt, version: version, metricsPath: metricsPath)
         return DetailsView(
             frame: frame,
             status: r.status.rawValue,

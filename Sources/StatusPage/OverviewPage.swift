@@ -5,18 +5,22 @@ enum OverviewPage {
     /// Error bodies are cut to this many characters in the table; the details page shows more.
     static let errorLimit = 300
 
-    static func render(providers: [StatusPageProvider], best: BestProviderChoice?, generatedAt: Double?, version: String)
-        -> String
-    {
-        PageTemplates.render(view(providers: providers, best: best, generatedAt: generatedAt, version: version),
-                             with: .overview)
+    static func render(
+        providers: [StatusPageProvider], best: BestProviderChoice?, generatedAt: Double?, version: String,
+        metricsPath: String = PageFrame.defaultMetricsPath
+    ) -> String {
+        PageTemplates.render(
+            view(providers: providers, best: best, generatedAt: generatedAt, version: version, metricsPath: metricsPath),
+            with: .overview)
     }
 
-    static func view(providers: [StatusPageProvider], best: BestProviderChoice?, generatedAt: Double?, version: String)
-        -> OverviewView
-    {
+    static func view(
+        providers: [StatusPageProvider], best: BestProviderChoice?, generatedAt: Double?, version: String,
+        metricsPath: String = PageFrame.defaultMetricsPath
+    ) -> OverviewView {
         OverviewView(
-            frame: PageFrame.view(title: "Provider health", generatedAt: generatedAt, version: version),
+            frame: PageFrame.view(
+                title: "Provider health", generatedAt: generatedAt, version: version, metricsPath: metricsPath),
             updated: generatedAt.flatMap(Format.isoUTC),
             waiting: generatedAt == nil,
             best: best.map(bestBanner),

@@ -26,10 +26,14 @@ enum PageFrame {
     /// Seconds between automatic reloads: the aggregation interval's default.
     static let refreshSeconds = 30
 
-    static func view(title: String, extraLinks: [FrameView.Link] = [], generatedAt: Double?, version: String)
-        -> FrameView
-    {
-        let apiLinks = ["/metrics", "/api/providers/status", "/api/providers/best", "/health"]
+    /// Where Prometheus scrapes unless `--web.telemetry-path` moves it.
+    static let defaultMetricsPath = "/metrics"
+
+    static func view(
+        title: String, extraLinks: [FrameView.Link] = [], generatedAt: Double?, version: String,
+        metricsPath: String = defaultMetricsPath
+    ) -> FrameView {
+        let apiLinks = [metricsPath, "/api/providers/status", "/api/providers/best", "/health"]
             .map { FrameView.Link(href: $0, label: $0) }
         let generated = generatedAt.flatMap(Format.isoUTC).map { "last aggregation cycle \($0)" }
             ?? "no aggregation cycle yet"

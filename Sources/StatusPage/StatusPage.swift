@@ -11,16 +11,21 @@ public enum StatusPage {
     ///   cycle, which shows a "waiting for the first aggregation cycle" notice. Relative times
     ///   ("12 s ago") are measured from it.
     /// - best: the cycle's choice; nil leaves the banner out.
+    /// `metricsPath`: where the exporter serves /metrics (`--web.telemetry-path`), linked from every page.
     public static func overview(
-        providers: [StatusPageProvider], best: BestProviderChoice?, generatedAt: Double?, version: String
+        providers: [StatusPageProvider], best: BestProviderChoice?, generatedAt: Double?, version: String,
+        metricsPath: String = "/metrics"
     ) -> String {
-        OverviewPage.render(providers: providers, best: best, generatedAt: generatedAt, version: version)
+        OverviewPage.render(
+            providers: providers, best: best, generatedAt: generatedAt, version: version, metricsPath: metricsPath)
     }
 
     /// The page at `/providers/{name}`: every figure of one provider and a row per model with its
     /// availability (`<tr class="model model-available" data-available="true">`).
-    public static func details(provider: StatusPageProvider, generatedAt: Double?, version: String) -> String {
-        DetailsPage.render(provider: provider, generatedAt: generatedAt, version: version)
+    public static func details(
+        provider: StatusPageProvider, generatedAt: Double?, version: String, metricsPath: String = "/metrics"
+    ) -> String {
+        DetailsPage.render(provider: provider, generatedAt: generatedAt, version: version, metricsPath: metricsPath)
     }
 
     /// The path of a provider's details page, its name percent-encoded: what the overview links to.

@@ -24,8 +24,23 @@ struct ProviderHealthExporter: AsyncParsableCommand {
     @Flag(name: .customLong("config.check"), help: "Validate the configuration, print every problem and exit (non-zero when invalid).")
     var configCheck = false
 
-    @Option(name: .customLong("web.listen-address"), help: "Address to listen on for HTTP requests.")
-    var listenAddress = "0.0.0.0:9464"
+    @Option(
+        name: .customLong("web.listen-address"),
+        help: "Address to listen on: HOST:PORT, [IPv6]:PORT, or :PORT for every interface. Repeat for several (default :9464).")
+    var listenAddresses: [String] = []
+
+    @Option(
+        name: .customLong("web.config.file"),
+        help: "Prometheus exporter-toolkit web config (TLS, basic_auth_users, response headers); promtool check web-config validates it.")
+    var webConfigFile: String?
+
+    @Option(name: .customLong("web.telemetry-path"), help: "Path under which to serve the metrics.")
+    var telemetryPath = "/metrics"
+
+    @Flag(
+        name: .customLong("web.allow-anonymous-writes"),
+        help: "Let anyone who reaches the port post outcomes and call the admin routes that have no token file (default: 401).")
+    var allowAnonymousWrites = false
 
     @Flag(name: .customLong("demo"), help: "Monitor built-in simulated providers on loopback (no API keys needed).")
     var demo = false
@@ -51,7 +66,7 @@ struct ProviderHealthExporter: AsyncParsableCommand {
     @Option(name: .customLong("web.admin-token-file"), help: "File holding the bearer token the admin routes require (check, reset, reload).")
     var adminTokenFile: String?
 
-    @Option(name: .customLong("web.ingest-token-file"), help: "File holding the bearer token POST /api/v1/outcomes requires (default: open).")
+    @Option(name: .customLong("web.ingest-token-file"), help: "File holding the bearer token POST /api/v1/outcomes requires.")
     var ingestTokenFile: String?
 
     @Option(name: .customLong("ingest.max-body-bytes"), help: "Largest outcome request body.")
@@ -75,6 +90,12 @@ struct ProviderHealthExporter: AsyncParsableCommand {
     func validate() throws {
         if let aggregationInterval, (parseDuration(aggregationInterval) ?? 0) <= 0 {
             throw ValidationError("--aggregation.interval \"\(aggregationInterval)\" is not a positive duration such as 30s")
+        }
+        for address in listenAddresses where ListenAddress(parsing: address) == nil {
+            throw ValidationError("--web.listen-address \"\(address)\" is not HOST:PORT, [IPv6]:PORT or :PORT")
+        }
+        if !telemetryPath.hasPrefix("/") || telemetryPath == "/" || telemetryPath.contains("?") {
+            throw ValidationError("--web.telemetry-path \"\(telemetryPath)\" must be a path such as /metrics (not /, the status page)")
         }
         if let demoProviders, demoProviders < 1 { throw ValidationError("--demo.providers must be at least 1") }
         if let demoModels, demoModels < 1 { throw ValidationError("--demo.models must be at least 1") }
@@ -113,18 +134,31 @@ struct ProviderHealthExporter: AsyncParsableCommand {
             }
         #endif
         if configCheck {
-            guard let configFile else {
-                print("--config.check needs --config.file")
+            guard configFile != nil || webConfigFile != nil else {
+                print("--config.check needs --config.file or --web.config.file")
                 throw ExitCode(2)
             }
-            do {
-                let config = try loadConfiguration(path: configFile)
-                print("\(configFile): OK, \(config.providers.count) provider(s)")
-                return
-            } catch {
-                for problem in error.errors { print(problem) }
-                throw ExitCode(1)
+            var valid = true
+            if let configFile {
+                do {
+                    let config = try loadConfiguration(path: configFile)
+                    print("\(configFile): OK, \(config.providers.count) provider(s)")
+                } catch {
+                    for problem in error.errors { print(problem) }
+                    valid = false
+                }
             }
+            if let webConfigFile {
+                do {
+                    let web = try loadWebConfig(path: webConfigFile)
+                    print("\(webConfigFile): OK, TLS \(web.tls == nil ? "off" : "on"), \(web.basicAuthUsers.count) basic auth user(s)")
+                } catch {
+                    for problem in error.errors { print(problem) }
+                    valid = false
+                }
+            }
+            if !valid { throw ExitCode(1) }
+            return
         }
 
         let level = Self.level(logLevel) ?? .info
@@ -138,7 +172,10 @@ struct ProviderHealthExporter: AsyncParsableCommand {
 
         var options = ExporterOptions()
         options.configFile = configFile
-        options.listenAddress = listenAddress
+        if !listenAddresses.isEmpty { options.listenAddresses = listenAddresses }
+        options.webConfigFile = webConfigFile
+        options.telemetryPath = telemetryPath
+        options.allowAnonymousWrites = allowAnonymousWrites
         options.demo = demo
         options.demoProviders = demoProviders
         options.demoModels = demoModels

@@ -64,8 +64,8 @@ import Testing
         let api = ExporterAPI(
             store: store, holder: aggregator.holder, history: history,
             checks: OnDemandChecks(store: store, client: HTTPProbeClient(), environment: [:]),
-            admin: TokenGuard(token: nil, purpose: "admin", howToEnable: ""),
-            ingestGuard: TokenGuard(token: nil, purpose: "ingest", howToEnable: ""),
+            admin: TokenGuard(token: nil, purpose: "admin routes", tokenFlag: "--web.admin-token-file"),
+            ingestGuard: TokenGuard(token: nil, purpose: "outcome ingest", tokenFlag: "--web.ingest-token-file"),
             ingest: IngestRecorder(store: store, limits: IngestLimits(), environment: [:]), reload: { .success(0) },
             version: "test")
 
