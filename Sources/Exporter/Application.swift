@@ -128,7 +128,7 @@ public final class ExporterApplication: Sendable {
             logger.info(
                 "listening",
                 metadata: [
-                    "address": "\(address)", "tls": "\(web.tls != nil)", "basic_auth": "\(!web.basicAuthUsers.isEmpty)",
+                    "address": "\(address.protocol == .inet6 ? "[\(address.ipAddress ?? "")]" : address.ipAddress ?? ""):\(address.port ?? 0)", "tls": "\(web.tls != nil)", "basic_auth": "\(!web.basicAuthUsers.isEmpty)",
                     "providers": "\(configuration.providers.count)",
                 ])
         }

@@ -153,10 +153,10 @@ struct WebConfigParser {
         }
         let clientCAFile = fields["client_ca_file"].flatMap { reader.nonEmptyString($0) }
         if let e = fields["client_ca_file"], clientCAFile != nil, clientAuth == .noClientCert {
-            reader.report(e.keyNode, e.path, "client_ca_file is set but client_auth_type is NoClientCert (set client_auth_type, e.g. RequireAndVerifyClientCert)")
+            reader.report(e.keyNode, e.path, "is set but client_auth_type is NoClientCert, so no client certificate is asked for (set client_auth_type, e.g. RequireAndVerifyClientCert)")
         }
         if clientAuth.verifies, clientCAFile == nil, fields["client_ca_file"] == nil, let e = fields["client_auth_type"] {
-            reader.report(e.value, e.path, "\(clientAuth.rawValue) needs client_ca_file, the CA certificates client certificates are checked against")
+            reader.report(e.value, e.path, "\(clientAuth.rawValue) needs client_ca_file (the CAs that sign accepted client certificates)")
         }
         let minVersion = fields["min_version"].flatMap { oneOf($0, TLSProtocolVersion.self) } ?? .tls12
         let maxVersion = fields["max_version"].flatMap { oneOf($0, TLSProtocolVersion.self) } ?? .tls13

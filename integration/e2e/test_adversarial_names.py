@@ -107,7 +107,8 @@ def test_hostile_names_keep_every_format_valid_and_distinct():
         config = os.path.join(tmp, "config.yml")
         write_config(config, base)
         with run_exporter("--config.file", config, "--aggregation.interval", "1s", "--history.path",
-                          os.path.join(tmp, "h.sqlite"), "--ingest.accept-unknown-providers") as exporter:
+                          os.path.join(tmp, "h.sqlite"), "--ingest.accept-unknown-providers",
+                          "--web.allow-anonymous-writes") as exporter:
             # Gateway outcomes for configured hostile names, and for names the configuration never saw.
             traffic_only = ["gw \"quoted\"", "gw\\back", "gw\nnewline", "GW", "gw", "nul\u0000byte", "le"]
             outcomes = [{"provider": p, "model": m, "success": i % 3 != 0, "latency_seconds": 0.01 * (i + 1),

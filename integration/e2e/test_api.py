@@ -3,7 +3,7 @@ import json
 import os
 import tempfile
 
-from harness import DEMO_STATUSES, run_exporter, wait_until
+from harness import DEMO_STATUSES, metric_value, run_exporter, wait_until
 
 TOKEN = "admin-token-5d1e8c"
 EXPECTED = DEMO_STATUSES
@@ -97,11 +97,20 @@ def test_every_route():
             assert exporter.post("/api/providers/status")[0] == 405
 
 
-def test_admin_routes_are_forbidden_without_a_configured_token():
+def test_writes_are_closed_without_a_configured_token():
     with run_exporter("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:") as exporter:
-        status, _, body = exporter.post("/api/providers/demo-healthy/check", headers={"Authorization": "Bearer x"})
-        assert status == 403
-        assert b"--web.admin-token-file" in body
+        for path in ("/api/providers/demo-healthy/check", "/api/providers/demo-down/reset", "/-/reload"):
+            status, headers, body = exporter.post(path, headers={"Authorization": "Bearer x"})
+            assert status == 401, path
+            assert b"--web.admin-token-file" in body and b"--web.allow-anonymous-writes" in body
+        # An anonymous outcome is refused and counted nowhere but in the rejections.
+        outcome = json.dumps({"provider": "demo-healthy", "model": "gpt-4o", "success": False, "latency_seconds": 1})
+        before = metric_value(exporter.metrics(), "provider_results_total", provider="demo-healthy", source="traffic")
+        status, _, body = exporter.post("/api/v1/outcomes", outcome.encode(), {"Content-Type": "application/x-ndjson"})
+        assert status == 401 and b"--web.ingest-token-file" in body
+        text = exporter.metrics()
+        assert metric_value(text, "provider_results_total", provider="demo-healthy", source="traffic") == before
+        assert metric_value(text, "provider_health_exporter_outcomes_received_total") == 0
 
 
 def test_best_is_503_when_no_provider_is_healthy():

@@ -18,7 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from harness import run_exporter
 
-DEMO = ("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:")
+# Anonymous writes open, so that the well-formed outcome request below reaches the decoder.
+DEMO = ("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:", "--web.allow-anonymous-writes")
 HEAD_DEADLINE = 10.0  # the server's request head timeout, seconds
 MAX_HEAD_BYTES = 64 * 1024  # the server's limit on request line + headers
 MAX_HEADER_FIELDS = 100

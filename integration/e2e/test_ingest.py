@@ -1,11 +1,23 @@
 """Passive outcomes from a gateway: they join the same results as probes; bad batches change nothing."""
 import json
 import random
+import tempfile
 import time
 
 from harness import metric_value, run_exporter, wait_until
 
-NDJSON = {"Content-Type": "application/x-ndjson"}
+# Writes are closed by default: a gateway posts with the ingest token.
+TOKEN = "gateway-ingest-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NDJSON = {"Content-Type": "application/x-ndjson", **AUTH}
+
+
+def token_file():
+    """A file holding TOKEN, for --web.ingest-token-file (left for the OS to clean up)."""
+    f = tempfile.NamedTemporaryFile("w", prefix="ingest-token-", delete=False)
+    f.write(TOKEN + "\n")
+    f.close()
+    return f.name
 
 
 def outcome_lines(n, failure_rate, provider="demo-healthy", models=("gpt-4o", "gpt-4o-mini")):
@@ -25,7 +37,8 @@ def traffic_total(exporter, provider="demo-healthy"):
 
 
 def test_ten_thousand_outcomes_at_thirty_percent_failures():
-    with run_exporter("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:") as exporter:
+    with run_exporter("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:",
+                      "--web.ingest-token-file", token_file()) as exporter:
         before = traffic_total(exporter)
         lines = list(outcome_lines(10_000, 0.30))
         for start in range(0, 10_000, 2_500):
@@ -43,11 +56,11 @@ def test_ten_thousand_outcomes_at_thirty_percent_failures():
 
 def test_bad_batches_get_documented_errors_and_change_nothing():
     with run_exporter("--demo", "--aggregation.interval", "1s", "--history.path", ":memory:",
-                      "--ingest.max-body-bytes", "20000", "--ingest.max-models-per-provider", "5") as exporter:
+                      "--web.ingest-token-file", token_file(), "--ingest.max-body-bytes", "20000", "--ingest.max-models-per-provider", "5") as exporter:
         before = traffic_total(exporter)
         good = json.dumps({"provider": "demo-healthy", "model": "gpt-4o-mini", "success": True, "latency_seconds": 0.1})
 
-        status, _, body = exporter.post("/api/v1/outcomes", b'[{"provider": "demo-healthy", "model": ', {"Content-Type": "application/json"})
+        status, _, body = exporter.post("/api/v1/outcomes", b'[{"provider": "demo-healthy", "model": ', {"Content-Type": "application/json", **AUTH})
         assert status == 400 and json.loads(body)["error"].startswith("outcomes rejected"), body
 
         status, _, body = exporter.post("/api/v1/outcomes", (good + "\n" + good + "\n{not json}\n" + good).encode(), NDJSON)

@@ -257,6 +257,9 @@ def alertmanager_test_config(workdir: Path, receiver_port: int, shorten: bool = 
 
 # --------------------------------------------------------------------------- the stack
 
+# The bearer token every exporter of the stack requires for POST /api/v1/outcomes.
+INGEST_TOKEN = "stack-ingest-token"
+
 class Stack:
     """The stack. `exporters` default to one demo instance; `expected` is the {provider: status} every instance
     must report before Prometheus starts; `for_durations` overrides the shortened `for:` of single alerts;
@@ -324,10 +327,14 @@ class Stack:
                                      f"--web.listen-address={self.alertmanager_addr}",
                                      "--cluster.listen-address=", "--log.level=warn"])
 
+        # Writes are closed by default: the traffic is posted with an ingest token, as a gateway does.
+        token_file = self.workdir / "ingest-token"
+        token_file.write_text(INGEST_TOKEN + "\n")
         for spec in self.exporters:
             ex_dir = self.workdir / spec.name
             ex_dir.mkdir()
-            self._spawn(spec.name, [str(binary), *spec.args, "--web.listen-address", spec.addr], cwd=ex_dir)
+            self._spawn(spec.name, [str(binary), *spec.args, "--web.ingest-token-file", str(token_file),
+                                    "--web.listen-address", spec.addr], cwd=ex_dir)
 
         self._wait("alertmanager", f"http://{self.alertmanager_addr}/-/ready", lambda code, _: code == 200)
         for spec in self.exporters:
@@ -372,7 +379,8 @@ class Stack:
         """POST passive outcomes (NDJSON) to one exporter instance; returns the HTTP status."""
         body = "\n".join(json.dumps(o) for o in outcomes).encode()
         request = urllib.request.Request(f"http://{addr}/api/v1/outcomes", data=body, method="POST",
-                                         headers={"Content-Type": "application/x-ndjson"})
+                                         headers={"Content-Type": "application/x-ndjson",
+                                                  "Authorization": f"Bearer {INGEST_TOKEN}"})
         try:
             with urllib.request.urlopen(request, timeout=5) as r:
                 return r.status
