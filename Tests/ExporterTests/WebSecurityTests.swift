@@ -4,6 +4,7 @@ import ExporterServer
 import Foundation
 import HummingbirdBcrypt
 import Logging
+import NIOPosix
 import Testing
 
 /// Runs a program and returns its exit status and standard output (standard error is dropped).
@@ -78,9 +79,11 @@ struct CurlAnswer {
     var body: String
 }
 
-func curl(_ url: String, _ extra: [String] = []) throws -> CurlAnswer {
-    let (_, output) = try runProgram(
-        ["curl", "-s", "-g", "--max-time", "20", "-D", "-", "-w", "\n%{http_code}"] + extra + [url])
+/// curl on a thread of NIO's pool: waiting for a process must not hold one of the few threads of Swift's
+/// cooperative pool, which the server's async routes need to answer it.
+func curl(_ url: String, _ extra: [String] = []) async throws -> CurlAnswer {
+    let (_, output) = try await NIOThreadPool.singleton.runIfActive { try runProgram(
+        ["curl", "-s", "-g", "--max-time", "20", "-D", "-", "-w", "\n%{http_code}"] + extra + [url]) }
     let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
     let status = Int(lines.last ?? "") ?? 0
     let text = lines.dropLast().joined(separator: "\n")
@@ -149,12 +152,12 @@ let oneOutcome = #"[{"provider":"alpha","model":"m","success":true,"latency_seco
             let tls = ["--cacert", pki.path("ca.crt")]
             let good = tls + ["-u", "prometheus:\(Self.password)"]
 
-            let scrape = try curl(base + "/metrics", good)
+            let scrape = try await curl(base + "/metrics", good)
             #expect(scrape.status == 200)
             #expect(scrape.body.contains("provider_health_exporter_build_info"))
             #expect(scrape.headers.lowercased().contains("x-frame-options: deny"))
             // Plain HTTP on the TLS port gets no answer.
-            let plainHTTP = try curl("http://127.0.0.1:\(app.port)/metrics")
+            let plainHTTP = try await curl("http://127.0.0.1:\(app.port)/metrics")
             #expect(plainHTTP.status == 0)
 
             let routes: [(String, String)] = [
@@ -166,25 +169,25 @@ let oneOutcome = #"[{"provider":"alpha","model":"m","success":true,"latency_seco
             ]
             for (method, path) in routes {
                 for credentials in [[], ["-u", "prometheus:wrong"], ["-u", "nobody:\(Self.password)"]] {
-                    let answer = try curl(base + path, tls + credentials + ["-X", method])
+                    let answer = try await curl(base + path, tls + credentials + ["-X", method])
                     #expect(answer.status == 401, "\(method) \(path) \(credentials.first ?? "anonymous")")
                     #expect(answer.headers.lowercased().contains("www-authenticate: basic"), "\(method) \(path)")
                     #expect(!answer.body.contains(Self.password))
                 }
             }
-            let healthy = try curl(base + "/-/healthy", tls)
+            let healthy = try await curl(base + "/-/healthy", tls)
             #expect(healthy.status == 200)
-            #expect(try curl(base + "/-/ready", tls).status == 503)  // not 401: no cycle has run yet
+            #expect(try await curl(base + "/-/ready", tls).status == 503)  // not 401: no cycle has run yet
 
             // Basic auth opens the writes too; an anonymous write changed nothing.
             let before = app.store.resultsRecorded
-            let anonymousWrite = try curl(base + "/api/v1/outcomes", tls + ["-X", "POST", "--data", oneOutcome])
+            let anonymousWrite = try await curl(base + "/api/v1/outcomes", tls + ["-X", "POST", "--data", oneOutcome])
             #expect(anonymousWrite.status == 401)
             #expect(app.store.resultsRecorded == before)
-            let authenticatedWrite = try curl(base + "/api/v1/outcomes", good + ["-X", "POST", "--data", oneOutcome])
+            let authenticatedWrite = try await curl(base + "/api/v1/outcomes", good + ["-X", "POST", "--data", oneOutcome])
             #expect(authenticatedWrite.status == 202)
             #expect(app.store.resultsRecorded == before + 1)
-            let reload = try curl(base + "/-/reload", good + ["-X", "POST"])
+            let reload = try await curl(base + "/-/reload", good + ["-X", "POST"])
             #expect(reload.status == 200)
         }
     }
@@ -205,18 +208,20 @@ let oneOutcome = #"[{"provider":"alpha","model":"m","success":true,"latency_seco
         try await withExporter({ $0.webConfigFile = web }) { app in
             let url = "https://127.0.0.1:\(app.port)/metrics"
             let tls = ["--cacert", pki.path("ca.crt")]
-            let withoutCertificate = try curl(url, tls)
+            let withoutCertificate = try await curl(url, tls)
             #expect(withoutCertificate.status == 0)
-            let withRogueCertificate = try curl(url, tls + ["--cert", pki.path("rogue.crt"), "--key", pki.path("rogue.key")])
+            let withRogueCertificate = try await curl(url, tls + ["--cert", pki.path("rogue.crt"), "--key", pki.path("rogue.key")])
             #expect(withRogueCertificate.status == 0)
-            let withClientCertificate = try curl(url, tls + ["--cert", pki.path("client.crt"), "--key", pki.path("client.key")])
+            let withClientCertificate = try await curl(url, tls + ["--cert", pki.path("client.crt"), "--key", pki.path("client.key")])
             #expect(withClientCertificate.status == 200)
         }
     }
 
     /// The subject of the certificate the server presents to a new connection.
-    func servedSubject(port: Int) throws -> String {
-        let (_, output) = try runProgram(["openssl", "s_client", "-connect", "127.0.0.1:\(port)"], input: "")
+    func servedSubject(port: Int) async throws -> String {
+        let (_, output) = try await NIOThreadPool.singleton.runIfActive {
+            try runProgram(["openssl", "s_client", "-connect", "127.0.0.1:\(port)"], input: "")
+        }
         return output.split(separator: "\n").first { $0.hasPrefix("subject=") }.map(String.init) ?? ""
     }
 
@@ -226,22 +231,22 @@ let oneOutcome = #"[{"provider":"alpha","model":"m","success":true,"latency_seco
         try pki.install("first")
         let web = try writeWebConfig(pki, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
         try await withExporter({ $0.webConfigFile = web }) { app in
-            let initial = try servedSubject(port: app.port)
+            let initial = try await servedSubject(port: app.port)
             #expect(initial.contains("first"))
             try pki.install("second")
             var subject = ""
             for _ in 0..<40 where !subject.contains("second") {
                 try await Task.sleep(for: .milliseconds(250))
-                subject = try servedSubject(port: app.port)
+                subject = try await servedSubject(port: app.port)
             }
             #expect(subject.contains("second"))
 
             // A half-written renewal: the previous certificate keeps being served.
             try Data("-----BEGIN CERTIFICATE-----\ntruncated".utf8).write(to: URL(fileURLWithPath: pki.path("server.crt")))
             try await Task.sleep(for: .milliseconds(1500))
-            let afterBrokenFile = try servedSubject(port: app.port)
+            let afterBrokenFile = try await servedSubject(port: app.port)
             #expect(afterBrokenFile.contains("second"))
-            let afterBrokenFileScrape = try curl("https://127.0.0.1:\(app.port)/metrics", ["--cacert", pki.path("ca.crt")])
+            let afterBrokenFileScrape = try await curl("https://127.0.0.1:\(app.port)/metrics", ["--cacert", pki.path("ca.crt")])
             #expect(afterBrokenFileScrape.status == 200)
         }
     }
@@ -258,26 +263,26 @@ let oneOutcome = #"[{"provider":"alpha","model":"m","success":true,"latency_seco
             let base = "http://127.0.0.1:\(app.port)"
             let before = app.store.resultsRecorded
             for path in ["/api/v1/outcomes", "/api/providers/alpha/check", "/api/providers/alpha/reset", "/-/reload"] {
-                let answer = try curl(base + path, ["-X", "POST", "--data", oneOutcome])
+                let answer = try await curl(base + path, ["-X", "POST", "--data", oneOutcome])
                 #expect(answer.status == 401, "\(path)")
                 #expect(answer.body.contains("--web.allow-anonymous-writes"), "\(path)")
             }
             #expect(app.store.resultsRecorded == before)
             // Reads stay open without a web config, as in every exporter.
-            let read = try curl(base + "/metrics")
+            let read = try await curl(base + "/metrics")
             #expect(read.status == 200)
         }
         try await withExporter({ $0.configFile = config; $0.ingestTokenFile = tokenFile }) { app in
             let url = "http://127.0.0.1:\(app.port)/api/v1/outcomes"
-            let wrongToken = try curl(url, ["--data", oneOutcome, "-H", "Authorization: Bearer wrong"])
+            let wrongToken = try await curl(url, ["--data", oneOutcome, "-H", "Authorization: Bearer wrong"])
             #expect(wrongToken.status == 403)
             #expect(app.store.resultsRecorded == 0)
-            let rightToken = try curl(url, ["--data", oneOutcome, "-H", "Authorization: Bearer ingest-secret"])
+            let rightToken = try await curl(url, ["--data", oneOutcome, "-H", "Authorization: Bearer ingest-secret"])
             #expect(rightToken.status == 202)
             #expect(app.store.resultsRecorded == 1)
         }
         try await withExporter({ $0.configFile = config; $0.allowAnonymousWrites = true }) { app in
-            let anonymous = try curl("http://127.0.0.1:\(app.port)/api/v1/outcomes", ["--data", oneOutcome])
+            let anonymous = try await curl("http://127.0.0.1:\(app.port)/api/v1/outcomes", ["--data", oneOutcome])
             #expect(anonymous.status == 202)
             #expect(app.store.resultsRecorded == 1)
         }
@@ -292,12 +297,12 @@ let oneOutcome = #"[{"provider":"alpha","model":"m","success":true,"latency_seco
             #expect(ports.count == 2)
             #expect(app.server.localAddresses.map { $0.protocol } == [.inet, .inet6])
             for url in ["http://127.0.0.1:\(ports[0])", "http://[::1]:\(ports[1])"] {
-                let metrics = try curl(url + "/m")
+                let metrics = try await curl(url + "/m")
                 #expect(metrics.status == 200, "\(url)")
                 #expect(metrics.body.contains("provider_health_exporter_build_info"))
-                let oldPath = try curl(url + "/metrics")
+                let oldPath = try await curl(url + "/metrics")
                 #expect(oldPath.status == 404)
-                let landingPage = try curl(url + "/")
+                let landingPage = try await curl(url + "/")
                 #expect(landingPage.body.contains(#"href="/m""#))
             }
         }

@@ -388,7 +388,8 @@ providers:
   - {{name: prefixed, kind: openai, base_url: "http://127.0.0.1:9/v1", api_key_env: PREFIXED_KEY}}
 """)
         with run_exporter("--config.file", config, "--aggregation.interval", "1s", "--history.path",
-                          os.path.join(tmp, "h.sqlite"), env={"PLAIN_KEY": keys["plain"], "PREFIXED_KEY": keys["prefixed"]}) as exporter:
+                          os.path.join(tmp, "h.sqlite"), "--web.allow-anonymous-writes",
+                          env={"PLAIN_KEY": keys["plain"], "PREFIXED_KEY": keys["prefixed"]}) as exporter:
             wait_until(lambda: probed_everything_named(exporter, keys), 10, what="the first probes")
             lines = []
             for name, key in keys.items():

@@ -27,7 +27,7 @@ def test_no_canary_anywhere():
                 f"    headers: {{Authorization-Extra: {CANARIES[0]}}}\n")
         with run_exporter("--config.file", config, "--aggregation.interval", "1s", "--history.path",
                           os.path.join(tmp, "h.sqlite"), "--web.admin-token-file", token_file, "--log.level", "debug",
-                          env={"CANARY_ENV": CANARIES[0]}) as exporter:
+                          "--web.allow-anonymous-writes", env={"CANARY_ENV": CANARIES[0]}) as exporter:
             wait_until(lambda: exporter.json("/api/providers/status")[1]["providers"] and all(
                 p["status"] == "unauthorized" for p in exporter.json("/api/providers/status")[1]["providers"]), 15,
                 what="every provider unauthorized")
