@@ -230,7 +230,20 @@ public func parseListenAddress(_ address: String) throws -> ListenAddress {
 extension HTTPServer.Configuration {
     /// The web config file's TLS, basic auth users and response headers.
     mutating func apply(_ web: WebConfig) {
-        tls = web.tls.map { tls in
+        tls = web.tlsSettings
+        basicAuth = web.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: web.basicAuthUsers)
+        responseHeaders = web.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+extension WebConfig {
+    /// Loads the certificate, key and client CA files as the server will, as `promtool check web-config` does.
+    public func checkTLSFiles() throws {
+        try tlsSettings?.check()
+    }
+
+    var tlsSettings: TLSSettings? {
+        tls.map { tls in
             TLSSettings(
                 certificateFile: tls.certFile, privateKeyFile: tls.keyFile,
                 clientCertificates: {
@@ -244,8 +257,6 @@ extension HTTPServer.Configuration {
                 }(),
                 clientCAFile: tls.clientCAFile, minimumVersion: tls.minVersion.nio, maximumVersion: tls.maxVersion.nio)
         }
-        basicAuth = web.basicAuthUsers.isEmpty ? nil : BasicAuthenticator(users: web.basicAuthUsers)
-        responseHeaders = web.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 }
 

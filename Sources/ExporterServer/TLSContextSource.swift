@@ -46,6 +46,11 @@ public struct TLSSettings: Sendable {
     }
 
     var files: [String] { [certificateFile, privateKeyFile] + (clientCAFile.map { [$0] } ?? []) }
+
+    /// Loads the files as a new connection would; the error names the file at fault.
+    public func check() throws {
+        _ = try TLSContextSource.makeContext(self)
+    }
 }
 
 public struct TLSSetupError: Error, CustomStringConvertible {
@@ -99,6 +104,9 @@ final class TLSContextSource: Sendable {
     /// Builds a server context from the files, with errors that name the file at fault (never its content).
     static func makeContext(_ settings: TLSSettings) throws -> NIOSSLContext {
         func load<T>(_ what: String, _ path: String, _ read: () throws -> T) throws -> T {
+            guard access(path, R_OK) == 0 else {
+                throw TLSSetupError(description: "cannot read the \(what) \(path): \(String(cString: strerror(errno)))")
+            }
             do { return try read() } catch {
                 throw TLSSetupError(description: "cannot load the \(what) \(path): \(error)")
             }

@@ -149,12 +149,19 @@ struct ProviderHealthExporter: AsyncParsableCommand {
                 }
             }
             if let webConfigFile {
-                do {
-                    let web = try loadWebConfig(path: webConfigFile)
-                    print("\(webConfigFile): OK, TLS \(web.tls == nil ? "off" : "on"), \(web.basicAuthUsers.count) basic auth user(s)")
-                } catch {
+                switch Result(catching: { () throws(ConfigErrors) in try loadWebConfig(path: webConfigFile) }) {
+                case .failure(let error):
                     for problem in error.errors { print(problem) }
                     valid = false
+                case .success(let web):
+                    // Like promtool check web-config, the certificate and key must load too.
+                    do {
+                        try web.checkTLSFiles()
+                        print("\(webConfigFile): OK, TLS \(web.tls == nil ? "off" : "on"), \(web.basicAuthUsers.count) basic auth user(s)")
+                    } catch {
+                        print("\(webConfigFile): \(error)")
+                        valid = false
+                    }
                 }
             }
             if !valid { throw ExitCode(1) }
