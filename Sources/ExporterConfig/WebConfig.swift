@@ -1,5 +1,3 @@
-import Foundation
-
 /// The `--web.config.file` settings, in the format of Prometheus exporter-toolkit (the file
 /// `promtool check web-config` validates): TLS, basic auth users and extra response headers.
 public struct WebConfig: Sendable, Equatable {
@@ -115,8 +113,9 @@ public func loadWebConfig(path: String) throws(ConfigErrors) -> WebConfig {
             ConfigError(file: path, line: 0, column: 0, field: "", message: "cannot read web config: \(problem.reason)")
         ])
     }
-    let directory = (path as NSString).deletingLastPathComponent
-    return try parseWebConfig(yaml: text, filename: path, directory: directory.isEmpty ? "." : directory)
+    // Relative certificate paths are relative to the file's directory, as in exporter-toolkit.
+    let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+    return try parseWebConfig(yaml: text, filename: path, directory: directory.isEmpty ? "/" : directory)
 }
 
 struct WebConfigParser {
@@ -225,7 +224,7 @@ struct WebConfigParser {
 
     private func resolve(_ path: String) -> String {
         guard let directory, !path.hasPrefix("/") else { return path }
-        return directory + "/" + path
+        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
     }
 }
 
