@@ -35,7 +35,7 @@ public struct TokenGuard: Sendable {
         guard let token else {
             if allowAnonymous { return nil }
             return unauthorized(
-                "\(purpose) need credentials: a bearer token (\(tokenFlag)), basic auth (--web.config.file), "
+                "credentials are needed for \(purpose): a bearer token (\(tokenFlag)), basic auth (--web.config.file), "
                     + "or --web.allow-anonymous-writes")
         }
         guard let header = request.headers.first(name: "authorization"), header.lowercased().hasPrefix("bearer ") else {
