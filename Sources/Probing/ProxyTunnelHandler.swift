@@ -22,7 +22,8 @@ enum ProxyFailure: Error, Equatable {
         case .refused(let status):
             let meaning: String
             switch status {
-            case 407: meaning = " (proxy authentication required)"
+            // tinyproxy answers a CONNECT with wrong credentials 401, not 407.
+            case 401, 407: meaning = " (proxy authentication required)"
             case 403: meaning = " (destination not allowed)"
             case 502, 503, 504: meaning = " (the proxy could not reach the provider)"
             default: meaning = ""
@@ -51,7 +52,10 @@ final class ProxyTunnelHandler: ChannelInboundHandler {
     let established: EventLoopPromise<Void>
     private let request: String
     private var head: [UInt8] = []
+    /// The tunnel is open: bytes pass through.
     private var open = false
+    /// `established` is completed.
+    private var settled = false
 
     /// - Parameters:
     ///   - authority: `host:port` of the provider (IPv6 literals in brackets).
@@ -84,14 +88,18 @@ final class ProxyTunnelHandler: ChannelInboundHandler {
         // The provider speaks only after the TLS client hello: bytes beyond the head are not the provider's.
         guard end == head.count else { return fail(.malformed, context: context) }
         open = true
+        settled = true
         head = []
         established.succeed()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !open { established.fail(ProxyFailure.closed) }
+        settle(.closed)
         context.fireChannelInactive()
     }
+
+    /// A connection that never came up leaves its pipeline without becoming active.
+    func handlerRemoved(context: ChannelHandlerContext) { settle(.closed) }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard !open else {
@@ -103,8 +111,14 @@ final class ProxyTunnelHandler: ChannelInboundHandler {
 
     private func fail(_ failure: ProxyFailure, context: ChannelHandlerContext) {
         open = true  // nothing more is read from this connection
-        established.fail(failure)
+        settle(failure)
         context.close(promise: nil)
+    }
+
+    private func settle(_ failure: ProxyFailure) {
+        guard !settled else { return }
+        settled = true
+        established.fail(failure)
     }
 }
 
