@@ -49,6 +49,26 @@ extension NetworkTests {
             #expect(proxy.requests == ["CONNECT localhost:\(server.port) HTTP/1.1"])
         }
 
+        @Test func aPlainHTTPProviderIsReachedByAnAbsoluteFormRequestToTheProxy() async throws {
+            let proxy = try Tinyproxy(basicAuth: ("probe", Self.canary))
+            defer { proxy.stop() }
+            let server = try await FaultyServer.start(.respond(status: 200, headers: [], body: "{}"))
+            let client = HTTPProbeClient(proxyEnvironment: .none)
+            let url = server.baseURL + "/v1/models"
+            let good = try await client.send(
+                HTTPProbeRequest(url: url, timeoutSeconds: 3, proxyURL: proxy.url(user: "probe", password: Self.canary)))
+            let bad = try await client.send(
+                HTTPProbeRequest(url: url, timeoutSeconds: 3, proxyURL: proxy.url(user: "probe", password: "wrong")))
+            client.closeIdleConnections()
+            await server.shutdown()
+            #expect(good.response?.statusCode == 200)
+            #expect(proxy.requests.first == "GET \(url) HTTP/1.1")
+            // tinyproxy answers wrong credentials on a plain request with 401, which is indistinguishable from the
+            // provider's own 401: only a 407 is known to be the proxy's there.
+            #expect(bad.response?.statusCode == 401)
+            #expect(server.connectionsAccepted == 1)
+        }
+
         @Test func theEnvironmentsProxyIsUsedAndNoProxyBypassesIt() async throws {
             // Go never proxies "localhost" nor loopback IPs: the machine's own name is what NO_PROXY decides for.
             let own = try #require(
