@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "ProbingTests",
             dependencies: [
-                "HealthCore", "Probing", "ProviderSimulator",
+                "HealthCore", "Probing", "ProviderSimulator", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -34,6 +34,7 @@
       ProviderHealthExporterAbsent: '10m',
       ProviderHealthExporterConfigReloadFailed: '10m',
       ProviderHealthExporterAggregationStalled: '5m',
+      ProviderHealthExporterProbesBlockedByProxy: '10m',
     },
 
     // ProviderProbesStale: a probe is stale once it is overdue by more than 2 x the provider's own probe interval

@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(libsqlite3-dev zlib1g-dev curl openssl)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk)
+  # tinyproxy: the probe tests go through a real HTTP proxy.
+  packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk tinyproxy)
 fi
 
 missing=()

@@ -4,7 +4,7 @@ import Yams
 
 let providerKeys = [
     "name", "kind", "base_url", "api_key_env", "api_key_file", "api_key", "headers", "models",
-    "interval", "timeout", "jitter", "completion_probe", "max_probes_per_hour", "thresholds", "breaker",
+    "interval", "timeout", "jitter", "completion_probe", "max_probes_per_hour", "thresholds", "breaker", "proxy_url",
 ]
 let modelKeys = ["name", "max_tokens"]
 private var kindNames: [String] { ProviderKind.registered.map(\.rawValue) }
@@ -81,6 +81,7 @@ extension ConfigurationParser {
             settings.maxProbesPerHour = value
         }
         if let e = fields["thresholds"] { settings.thresholds = parseThresholds(e, base: defaults.thresholds) }
+        if let e = fields["proxy_url"] { settings.proxyURL = parseProxyURL(e) }
         if let e = fields["breaker"] { settings.breaker = parseBreaker(e, base: defaults.breaker) }
         if reader.errors.count == errorsBefore {
             checkResultsPerWindow(settings, fields: fields, interval: interval, defaults: defaults, path: path)
@@ -173,6 +174,17 @@ extension ConfigurationParser {
         default:
             guard let key = reader.nonEmptyString(entry, secret: true) else { return .none }
             return .inline(Secret(key))
+        }
+    }
+
+    /// The provider's own HTTP proxy. Its URL may hold a password: never echoed, and kept as a secret.
+    private mutating func parseProxyURL(_ entry: Entry) -> Secret? {
+        guard let text = reader.nonEmptyString(entry, secret: true) else { return nil }
+        switch ProbeProxy.parse(text) {
+        case .success: return Secret(text)
+        case .failure(let problem):
+            reader.report(entry.value, entry.path, problem.description)
+            return nil
         }
     }
 

@@ -1,4 +1,5 @@
 import HealthCore
+import Probing
 
 /// The effective configuration as YAML, for `GET /config`: every provider with the values it really uses, and
 /// every secret (inline keys, credential headers) shown as `<secret>`. It parses back into the same
@@ -35,6 +36,11 @@ private func providerLines(_ provider: ProviderSettings) -> [String] {
         "    kind: \(provider.kind.rawValue)",
         "    base_url: \(quoted(provider.baseURL))",
     ]
+    // The proxy's password shows as <secret>; its user, host and port as they are.
+    if let proxyURL = provider.proxyURL {
+        let shown = (try? ProbeProxy.parse(proxyURL.value).get())?.description ?? "<secret>"
+        lines.append("    proxy_url: \(quoted(shown))")
+    }
     // A kind's own settings are never secrets: versions, regions, profile names and paths (like api_key_file).
     for (key, value) in provider.kindOptions.sorted(by: { $0.key < $1.key }) {
         lines.append("    \(key): \(quoted(value))")

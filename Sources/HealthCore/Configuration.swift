@@ -115,6 +115,9 @@ public struct ProviderSettings: Sendable, Hashable {
     public var kindOptions: [String: String]
     /// False for a provider known only from a gateway's traffic: the exporter never probes it.
     public var probed: Bool = true
+    /// The HTTP proxy this provider's probes go through (`proxy_url`), overriding `HTTPS_PROXY`/`HTTP_PROXY`/
+    /// `NO_PROXY`; nil: the environment decides. A secret as a whole, since its URL may carry a password.
+    public var proxyURL: Secret?
 
     public init(
         name: String, kind: ProviderKind, baseURL: String, apiKey: APIKeySource = .none,

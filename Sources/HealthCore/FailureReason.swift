@@ -17,6 +17,9 @@ public enum FailureReason: String, Sendable, CaseIterable, Codable, Hashable {
     case badResponse = "bad_response"
     /// The provider answered, but the model is not in its model list.
     case modelMissing = "model_missing"
+    /// The probe stopped at the egress proxy (refused, closed, a non-2xx answer to `CONNECT`, a 407, no answer by
+    /// the deadline): it never reached the provider, so it says nothing about it.
+    case proxy
 
     /// A 401/403: the provider answered, and refused the key.
     public var rejectsKey: Bool { self == .auth }
@@ -29,7 +32,7 @@ public enum FailureReason: String, Sendable, CaseIterable, Codable, Hashable {
     /// client error in a gateway's traffic (a bad request of its user) says nothing about the provider.
     public func countsTowardsOutage(source: ResultSource) -> Bool {
         switch self {
-        case .auth, .rateLimited: return false
+        case .auth, .rateLimited, .proxy: return false
         case .http4xx: return source == .probe
         case .timeout, .connect, .dns, .tls, .http5xx, .badResponse, .modelMissing: return true
         }
@@ -40,9 +43,14 @@ public enum FailureReason: String, Sendable, CaseIterable, Codable, Hashable {
     public var providerAnswered: Bool {
         switch self {
         case .auth, .rateLimited, .http4xx, .modelMissing: return true
-        case .timeout, .connect, .dns, .tls, .http5xx, .badResponse: return false
+        case .timeout, .connect, .dns, .tls, .http5xx, .badResponse, .proxy: return false
         }
     }
+
+    /// The exporter's own egress failed before the request reached the provider (see `proxy`): the result is
+    /// counted and shown as the last error, but it is no evidence about the provider — not in its window, its
+    /// outage runs, its error rate nor its breaker. Otherwise a broken egress proxy would page for every provider.
+    public var saysNothingAboutProvider: Bool { self == .proxy }
 
     /// Failures where nothing answered at all: asking again at once costs nothing and settles it.
     public var isConnectionLevel: Bool { self == .connect || self == .dns || self == .tls }

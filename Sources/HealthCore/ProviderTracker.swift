@@ -73,6 +73,16 @@ public struct ProviderTracker: Sendable {
     /// `observingLatency: false` for a probe's per-model copies of its check: the check is one request, observed
     /// once by `record(_:completedAt:)`.
     private mutating func record(_ result: ModelResult, observingLatency: Bool) {
+        if !result.success, let reason = result.reason, reason.saysNothingAboutProvider {
+            // Counted and shown as the last error, and nothing else: it is no evidence about the provider.
+            resultsTotal[result.source, default: 0] += 1
+            failuresTotal[FailureKey(source: result.source, reason: reason), default: 0] += 1
+            if let error = result.error {
+                lastError = error
+                lastErrorTimestamp = result.timestamp
+            }
+            return
+        }
         window.append(result)
         evidence[result.model, default: ModelEvidence()].observe(
             success: result.success, reason: result.reason, source: result.source)
@@ -101,7 +111,8 @@ public struct ProviderTracker: Sendable {
         // breaker keeps counting the probes of the regular cadence.
         let confirming = awaitsConfirmation
         for result in outcome.results { record(result, observingLatency: result.operation.isPerModel) }
-        if let seconds = outcome.checkLatencySeconds {
+        let aboutTheProvider = outcome.reason?.saysNothingAboutProvider != true
+        if aboutTheProvider, let seconds = outcome.checkLatencySeconds {
             histograms[LatencySeries(source: .probe, operation: .listModels), default: LatencyHistogram(bounds: latencyBuckets)]
                 .observe(seconds)
             checkLatencies.append(TimedLatency(timestamp: outcome.timestamp, seconds: seconds))
@@ -110,7 +121,9 @@ public struct ProviderTracker: Sendable {
         lastProbeTimestamp = outcome.timestamp
         lastOutcome = outcome
         budget.record(requests: outcome.requestsSent, at: outcome.timestamp)
-        if outcome.providerReachable {
+        if !aboutTheProvider {
+            // Neither an answer nor a failure of the provider: the breaker keeps its state.
+        } else if outcome.providerReachable {
             breaker.recordSuccess(at: now)
         } else if !confirming {
             breaker.recordFailure(at: now)

@@ -9,9 +9,14 @@ import Synchronization
 ///
 /// Each request races a timer for its whole life — waiting for a connection, DNS, connect, TLS, request,
 /// response — and the loser is cancelled without waiting: a server that drips one byte a second is cut
-/// off at the deadline. Connections are kept alive per origin (scheme, host, port) and capped per origin.
-/// Bodies are read up to a limit; redirects are followed only within the origin, since requests carry
-/// the API key. Error messages are fixed texts, never bytes of the request or the peer.
+/// off at the deadline. Connections are kept alive per origin (scheme, host, port) and proxy, and capped per
+/// origin and proxy. Bodies are read up to a limit; redirects are followed only within the origin, since
+/// requests carry the API key. Error messages are fixed texts, never bytes of the request or the peer.
+///
+/// Through an HTTP proxy (the request's own, else the environment's — see `ProxyEnvironment`), an HTTPS
+/// target is reached through a `CONNECT` tunnel with TLS to the provider inside it, a plain-HTTP one by
+/// requests in absolute form sent to the proxy. Whatever stops at the proxy — refused, closed, a non-2xx
+/// answer to `CONNECT`, a 407, no answer by the deadline — fails as `proxy`: it says nothing about the provider.
 public final class HTTPProbeClient: Sendable {
     /// Redirects followed at most per request.
     public static let maxRedirects = 5
@@ -22,6 +27,7 @@ public final class HTTPProbeClient: Sendable {
     private let maxBodyBytes: Int
     /// nil when no TLS context could be made: https requests then fail as `tls`.
     private let tlsContext: NIOSSLContext?
+    private let proxyEnvironment: ProxyEnvironment
     /// What completion probes learned about token-limit fields. Kept here because the client is the one
     /// object every probe reaches that outlives configuration reloads.
     let tokenLimitFields = TokenLimitFieldMemory()
@@ -31,13 +37,16 @@ public final class HTTPProbeClient: Sendable {
     ///   - userAgent: the `User-Agent` header of every request.
     ///   - maxBodyBytes: a response body over this size fails as `bad_response` and its connection is closed.
     ///   - additionalTrustRootsPEM: certificates (PEM) trusted besides the system's, e.g. a private CA.
+    ///   - proxyEnvironment: the proxy for requests that name none (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
     public init(
         maxConnectionsPerHost: Int = 8, userAgent: String = "provider-health-exporter",
         maxBodyBytes: Int = 16 << 20, additionalTrustRootsPEM: [UInt8]? = nil,
+        proxyEnvironment: ProxyEnvironment = .current(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.group = eventLoopGroup
-        self.pool = ProbeConnectionPool(maxPerOrigin: maxConnectionsPerHost)
+        self.proxyEnvironment = proxyEnvironment
+        self.pool = ProbeConnectionPool(maxPerRoute: maxConnectionsPerHost)
         self.userAgent = userAgent
         self.maxBodyBytes = max(1, maxBodyBytes)
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -59,15 +68,28 @@ public final class HTTPProbeClient: Sendable {
         guard request.headers.allSatisfy({ isValidHeader(name: $0.0, value: $0.1) }) else {
             return .failure(.badResponse, message: "invalid request header", latencySeconds: 0)
         }
+        let proxy: ProbeProxy?
+        switch proxyChoice(request, url: url) {
+        case .direct: proxy = nil
+        case .through(let chosen): proxy = chosen
+        case .unusable(let problem):
+            return .failure(.proxy, message: ProxyFailure.unusable(problem).message, latencySeconds: 0)
+        }
         let deadline = request.timeoutSeconds
         let start = ContinuousClock.now
+        let proxyWait = ProxyWait()
         let winner = await withTaskGroup(of: HTTPProbeResult?.self) { group in
-            group.addTask { await self.follow(request, url: url, start: start) }
+            group.addTask { await self.follow(request, url: url, proxy: proxy, proxyWait: proxyWait, start: start) }
             group.addTask {
                 do {
                     try await Task.sleep(until: start + .seconds(deadline), clock: .continuous)
                 } catch {
                     return nil
+                }
+                // A proxy that accepted and never answered stopped the probe before it reached the provider.
+                if proxyWait.pending {
+                    let message = ProxyFailure.timedOut(timeoutMessage(deadline)).message
+                    return .failure(.proxy, message: message, latencySeconds: deadline)
                 }
                 return .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
             }
@@ -80,6 +102,15 @@ public final class HTTPProbeClient: Sendable {
         return winner ?? .failure(.timeout, message: timeoutMessage(deadline), latencySeconds: deadline)
     }
 
+    /// The request's own proxy (a provider's `proxy_url`) wins over the environment's.
+    private func proxyChoice(_ request: HTTPProbeRequest, url: ProbeURL) -> ProxyEnvironment.Choice {
+        guard let proxyURL = request.proxyURL else { return proxyEnvironment.choice(for: url.origin) }
+        switch ProbeProxy.parse(proxyURL) {
+        case .success(let proxy): return .through(proxy)
+        case .failure(let problem): return .unusable("proxy_url: \(problem)")
+        }
+    }
+
     /// Closes the connections kept for reuse.
     public func closeIdleConnections() { pool.closeIdle() }
 
@@ -89,16 +120,21 @@ public final class HTTPProbeClient: Sendable {
     }
 
     /// The request and the redirects it is sent on; nil when cancelled.
-    private func follow(_ request: HTTPProbeRequest, url first: ProbeURL, start: ContinuousClock.Instant) async
-        -> HTTPProbeResult?
-    {
+    private func follow(
+        _ request: HTTPProbeRequest, url first: ProbeURL, proxy: ProbeProxy?, proxyWait: ProxyWait,
+        start: ContinuousClock.Instant
+    ) async -> HTTPProbeResult? {
         var url = first
         var method = request.method
         var body = request.body
         var visited: Set<String> = [url.key]
         for hop in 0...Self.maxRedirects {
-            let head = requestHead(method: method, url: url, headers: request.headers, bodyLength: body?.count)
-            guard let exchanged = await exchange(head: head, body: body, origin: url.origin) else { return nil }
+            let route = ConnectionRoute(origin: url.origin, proxy: proxy)
+            let head = requestHead(
+                method: method, url: url, route: route, headers: request.headers, bodyLength: body?.count)
+            guard let exchanged = await exchange(head: head, body: body, route: route, proxyWait: proxyWait) else {
+                return nil
+            }
             let latency = seconds(ContinuousClock.now - start)
             let response: ReceivedResponse
             switch exchanged {
@@ -108,6 +144,10 @@ public final class HTTPProbeClient: Sendable {
                 response = received
             }
             let status = Int(response.head.status.code)
+            // A plain-HTTP request through a proxy: a 407 is the proxy's, not the provider's.
+            if route.forwardedByProxy, status == 407 {
+                return .failure(.proxy, message: ProxyFailure.refused(status: 407).message, latencySeconds: latency)
+            }
             if [301, 302, 303, 307, 308].contains(status),
                 let location = response.head.headers.first(name: "location"),
                 let next = url.resolving(location: location), next.origin == url.origin
@@ -138,35 +178,37 @@ public final class HTTPProbeClient: Sendable {
 
     /// One exchange on a pooled or new connection; nil when cancelled. A reused connection that the
     /// server had closed meanwhile is replaced by a new one, once.
-    private func exchange(head: HTTPRequestHead, body: [UInt8]?, origin: ProbeURL.Origin) async -> Exchanged? {
-        switch await pool.lease(origin) {
+    private func exchange(head: HTTPRequestHead, body: [UInt8]?, route: ConnectionRoute, proxyWait: ProxyWait) async
+        -> Exchanged?
+    {
+        switch await pool.lease(route) {
         case .cancelled:
             return nil
         case .reuse(let connection):
             guard let result = await run(head: head, body: body, on: connection) else { return nil }
             if case .failure(let failure) = result, isStale(failure) {
                 connection.close()
-                return await exchangeOnNewConnection(head: head, body: body, origin: origin)
+                return await exchangeOnNewConnection(head: head, body: body, route: route, proxyWait: proxyWait)
             }
             return finish(result, on: connection)
         case .open:
-            return await exchangeOnNewConnection(head: head, body: body, origin: origin)
+            return await exchangeOnNewConnection(head: head, body: body, route: route, proxyWait: proxyWait)
         }
     }
 
     /// Opens a connection in a slot already leased from the pool, and runs the exchange on it.
-    private func exchangeOnNewConnection(head: HTTPRequestHead, body: [UInt8]?, origin: ProbeURL.Origin) async
-        -> Exchanged?
-    {
-        let future = connect(origin)
+    private func exchangeOnNewConnection(
+        head: HTTPRequestHead, body: [UInt8]?, route: ConnectionRoute, proxyWait: ProxyWait
+    ) async -> Exchanged? {
+        let future = connect(route, proxyWait: proxyWait)
         guard let connected = await waitCancellably(future, onCancel: {}) else {
-            pool.releaseSlot(origin)
+            pool.releaseSlot(route)
             future.whenSuccess { $0.close() }
             return nil
         }
         switch connected {
         case .failure(let error):
-            pool.releaseSlot(origin)
+            pool.releaseSlot(route)
             let (reason, message) = classifyTransportError(error)
             return .failure(reason, message)
         case .success(let connection):
@@ -199,58 +241,107 @@ public final class HTTPProbeClient: Sendable {
         }
     }
 
-    private func connect(_ origin: ProbeURL.Origin) -> EventLoopFuture<ProbeConnection> {
+    /// A connection on `route`: to the provider, or to the proxy (through its tunnel, for HTTPS). Every failure
+    /// before the proxy has carried the connection is a `ProxyFailure`.
+    private func connect(_ route: ConnectionRoute, proxyWait: ProxyWait) -> EventLoopFuture<ProbeConnection> {
+        let origin = route.origin
         let tls = origin.scheme == .https
         let tlsContext = self.tlsContext
         let pool = self.pool
         if tls && tlsContext == nil {
             return group.next().makeFailedFuture(ExchangeFailure.tls)
         }
-        return ClientBootstrap(group: group)
+        /// TLS (with the provider's name), HTTP and the exchange handler: on a direct connection, or in a tunnel.
+        @Sendable func addProbeHandlers(_ channel: any Channel) throws {
+            if tls, let tlsContext {
+                let handler = try NIOSSLClientHandler(
+                    context: tlsContext, serverHostname: origin.hostIsIPLiteral ? nil : origin.host)
+                try channel.pipeline.syncOperations.addHandler(handler)
+            }
+            try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
+            try channel.pipeline.syncOperations.addHandler(ProbeExchangeHandler(tls: tls))
+        }
+        let proxy = route.proxy
+        if proxy != nil { proxyWait.begin() }
+        let connected = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(300))  // a backstop: the request's deadline ends it first
             .channelInitializer { channel in
-                do {
-                    if tls, let tlsContext {
-                        let handler = try NIOSSLClientHandler(
-                            context: tlsContext, serverHostname: origin.hostIsIPLiteral ? nil : origin.host)
-                        try channel.pipeline.syncOperations.addHandler(handler)
+                channel.eventLoop.makeCompletedFuture {
+                    if route.tunnelled {
+                        let tunnel = ProxyTunnelHandler(
+                            authority: origin.authority, authorization: proxy?.authorization,
+                            promise: channel.eventLoop.makePromise())
+                        try channel.pipeline.syncOperations.addHandler(tunnel)
+                    } else {
+                        try addProbeHandlers(channel)
                     }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .fireError)
-                    try channel.pipeline.syncOperations.addHandler(ProbeExchangeHandler(tls: tls))
-                    return channel.eventLoop.makeSucceededVoidFuture()
+                }
+            }
+            .connect(host: proxy?.host ?? origin.host, port: proxy?.port ?? origin.port)
+            .flatMap { channel -> EventLoopFuture<any Channel> in
+                guard route.tunnelled else { return channel.eventLoop.makeSucceededFuture(channel) }
+                do {
+                    let tunnel = try channel.pipeline.syncOperations.handler(type: ProxyTunnelHandler.self)
+                    return tunnel.established.futureResult.flatMapThrowing {
+                        try addProbeHandlers(channel)
+                        return channel
+                    }
                 } catch {
+                    channel.close(promise: nil)
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
-            .connect(host: origin.host, port: origin.port)
-            .flatMap { channel in
-                channel.pipeline.handler(type: ProbeExchangeHandler.self).map { handler in
-                    let connection = ProbeConnection(
-                        channel: channel, origin: origin, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
-                    // A connection the server closes while it is idle in the pool leaves the pool.
-                    channel.closeFuture.whenComplete { _ in pool.forget(connection) }
-                    return connection
-                }
+        return connected.flatMapErrorThrowing { error in
+            // Nothing reached the provider yet: through a proxy, that is the proxy's failure.
+            guard proxy != nil, !(error is ProxyFailure) else { throw error }
+            throw ProxyFailure.transport(classifyTransportError(error).1)
+        }
+        .flatMap { channel in
+            proxyWait.end()
+            return channel.pipeline.handler(type: ProbeExchangeHandler.self).map { handler in
+                let connection = ProbeConnection(
+                    channel: channel, route: route, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                // A connection the server closes while it is idle in the pool leaves the pool.
+                channel.closeFuture.whenComplete { _ in pool.forget(connection) }
+                return connection
             }
+        }
     }
 
-    private func requestHead(method: String, url: ProbeURL, headers: [(String, String)], bodyLength: Int?)
-        -> HTTPRequestHead
-    {
+    private func requestHead(
+        method: String, url: ProbeURL, route: ConnectionRoute, headers: [(String, String)], bodyLength: Int?
+    ) -> HTTPRequestHead {
         var fields = HTTPHeaders()
         fields.add(name: "Host", value: url.origin.hostHeader)
         fields.add(name: "User-Agent", value: userAgent)
         for (name, value) in headers {
             switch name.lowercased() {
-            case "host", "content-length", "transfer-encoding", "connection": continue
+            // Proxy credentials come only from the proxy URL, and go only to the proxy.
+            case "host", "content-length", "transfer-encoding", "connection", "proxy-authorization": continue
             case "user-agent": fields.replaceOrAdd(name: "User-Agent", value: value)
             default: fields.add(name: name, value: value)
             }
         }
         if let bodyLength { fields.add(name: "Content-Length", value: String(bodyLength)) }
-        return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: url.target, headers: fields)
+        var target = url.target
+        if route.forwardedByProxy {
+            target = "http://\(url.origin.hostHeader)\(url.target)"
+            if let authorization = route.proxy?.authorization {
+                fields.add(name: "Proxy-Authorization", value: authorization)
+            }
+        }
+        return HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target, headers: fields)
     }
+}
+
+/// Whether a request is still waiting for its proxy (connecting to it, or for its answer to `CONNECT`): a
+/// deadline that comes then is the proxy's failure, not the provider's.
+private final class ProxyWait: Sendable {
+    private let waiting = Mutex(false)
+    var pending: Bool { waiting.withLock { $0 } }
+    func begin() { waiting.withLock { $0 = true } }
+    func end() { waiting.withLock { $0 = false } }
 }
 
 /// The failure reason and fixed message for a failed exchange.

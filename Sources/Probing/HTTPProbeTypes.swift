@@ -8,11 +8,14 @@ public struct HTTPProbeRequest: Sendable {
     public var body: [UInt8]?
     /// Hard deadline for the whole exchange, seconds.
     public var timeoutSeconds: Double
+    /// The provider's own proxy (its `proxy_url`, an `http://` URL); nil: the client's environment decides.
+    public var proxyURL: String?
 
     public init(
         method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-        timeoutSeconds: Double
+        timeoutSeconds: Double, proxyURL: String? = nil
     ) {
+        self.proxyURL = proxyURL
         self.method = method
         self.url = url
         self.headers = headers

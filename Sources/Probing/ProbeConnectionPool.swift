@@ -4,15 +4,27 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// One open connection to an origin and the handler that runs its exchanges.
+/// How a connection reaches an origin: directly, or through a proxy. Connections are pooled by route, so a
+/// tunnel through a proxy is never reused for another host, and no connection for another proxy.
+struct ConnectionRoute: Sendable, Hashable {
+    var origin: ProbeURL.Origin
+    var proxy: ProbeProxy?
+
+    /// HTTPS through a proxy: a `CONNECT` tunnel, TLS with the provider inside it.
+    var tunnelled: Bool { proxy != nil && origin.scheme == .https }
+    /// Plain HTTP through a proxy: requests in absolute form, sent to the proxy.
+    var forwardedByProxy: Bool { proxy != nil && origin.scheme == .http }
+}
+
+/// One open connection on a route and the handler that runs its exchanges.
 final class ProbeConnection: Sendable {
     let channel: any Channel
-    let origin: ProbeURL.Origin
+    let route: ConnectionRoute
     private let handler: NIOLoopBound<ProbeExchangeHandler>
 
-    init(channel: any Channel, origin: ProbeURL.Origin, handler: NIOLoopBound<ProbeExchangeHandler>) {
+    init(channel: any Channel, route: ConnectionRoute, handler: NIOLoopBound<ProbeExchangeHandler>) {
         self.channel = channel
-        self.origin = origin
+        self.route = route
         self.handler = handler
     }
 
@@ -31,10 +43,10 @@ final class ProbeConnection: Sendable {
     func close() { channel.close(promise: nil) }
 }
 
-/// Keeps idle keep-alive connections per origin and caps the connections open to one origin; a request
-/// over the cap waits for one to be handed back.
+/// Keeps idle keep-alive connections per route (route and proxy) and caps the connections open on one route; a
+/// request over the cap waits for one to be handed back.
 final class ProbeConnectionPool: Sendable {
-    private struct OriginState {
+    private struct RouteState {
         var idle: [ProbeConnection] = []
         var open = 0
         var waiters: [(id: Int, continuation: CheckedContinuation<Lease, Never>)] = []
@@ -47,19 +59,19 @@ final class ProbeConnectionPool: Sendable {
         case cancelled
     }
 
-    private let state = NIOLockedValueBox([ProbeURL.Origin: OriginState]())
+    private let state = NIOLockedValueBox([ConnectionRoute: RouteState]())
     private let nextWaiter = NIOLockedValueBox(0)
-    private let maxPerOrigin: Int
-    /// Idle connections kept per origin, fewer than the cap: probes come in bursts once a minute.
-    private let maxIdlePerOrigin: Int
+    private let maxPerRoute: Int
+    /// Idle connections kept per route, fewer than the cap: probes come in bursts once a minute.
+    private let maxIdlePerRoute: Int
 
-    init(maxPerOrigin: Int) {
-        self.maxPerOrigin = max(1, maxPerOrigin)
-        self.maxIdlePerOrigin = max(1, min(4, maxPerOrigin))
+    init(maxPerRoute: Int) {
+        self.maxPerRoute = max(1, maxPerRoute)
+        self.maxIdlePerRoute = max(1, min(4, maxPerRoute))
     }
 
     /// Waits for a connection or a slot; returns `.cancelled` when the task is cancelled meanwhile.
-    func lease(_ origin: ProbeURL.Origin) async -> Lease {
+    func lease(_ route: ConnectionRoute) async -> Lease {
         if Task.isCancelled { return .cancelled }
         let id = nextWaiter.withLockedValue { value -> Int in
             value += 1
@@ -68,10 +80,10 @@ final class ProbeConnectionPool: Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Lease, Never>) in
                 let immediate = state.withLockedValue { states -> Lease? in
-                    var entry = states[origin, default: OriginState()]
-                    defer { states[origin] = entry }
+                    var entry = states[route, default: RouteState()]
+                    defer { states[route] = entry }
                     if let connection = entry.idle.popLast() { return .reuse(connection) }
-                    if entry.open < maxPerOrigin {
+                    if entry.open < maxPerRoute {
                         entry.open += 1
                         return .open
                     }
@@ -82,11 +94,11 @@ final class ProbeConnectionPool: Sendable {
             }
         } onCancel: {
             let waiter = state.withLockedValue { states -> CheckedContinuation<Lease, Never>? in
-                guard var entry = states[origin], let index = entry.waiters.firstIndex(where: { $0.id == id }) else {
+                guard var entry = states[route], let index = entry.waiters.firstIndex(where: { $0.id == id }) else {
                     return nil
                 }
                 let removed = entry.waiters.remove(at: index)
-                states[origin] = entry
+                states[route] = entry
                 return removed.continuation
             }
             waiter?.resume(returning: .cancelled)
@@ -95,13 +107,13 @@ final class ProbeConnectionPool: Sendable {
 
     /// Hands a connection back after a complete exchange: to a waiter, to the idle list, or closed.
     func release(_ connection: ProbeConnection, reusable: Bool) {
-        let origin = connection.origin
+        let route = connection.route
         enum Next { case give(CheckedContinuation<Lease, Never>), keep, close, slot(CheckedContinuation<Lease, Never>) }
         let next = state.withLockedValue { states -> Next in
-            var entry = states[origin, default: OriginState()]
-            defer { states[origin] = entry }
+            var entry = states[route, default: RouteState()]
+            defer { states[route] = entry }
             if reusable, !entry.waiters.isEmpty { return .give(entry.waiters.removeFirst().continuation) }
-            if reusable, entry.idle.count < maxIdlePerOrigin {
+            if reusable, entry.idle.count < maxIdlePerRoute {
                 entry.idle.append(connection)
                 return .keep
             }
@@ -121,10 +133,10 @@ final class ProbeConnectionPool: Sendable {
     }
 
     /// Gives back a slot leased with `.open` whose connection failed or was never made.
-    func releaseSlot(_ origin: ProbeURL.Origin) {
+    func releaseSlot(_ route: ConnectionRoute) {
         let waiter = state.withLockedValue { states -> CheckedContinuation<Lease, Never>? in
-            var entry = states[origin, default: OriginState()]
-            defer { states[origin] = entry }
+            var entry = states[route, default: RouteState()]
+            defer { states[route] = entry }
             if !entry.waiters.isEmpty { return entry.waiters.removeFirst().continuation }
             entry.open -= 1
             return nil
@@ -135,24 +147,24 @@ final class ProbeConnectionPool: Sendable {
     /// Removes a connection the server closed while it was idle; called from its close future.
     func forget(_ connection: ProbeConnection) {
         let removed = state.withLockedValue { states -> Bool in
-            guard var entry = states[connection.origin],
+            guard var entry = states[connection.route],
                 let index = entry.idle.firstIndex(where: { $0 === connection })
             else { return false }
             entry.idle.remove(at: index)
             entry.open -= 1
-            states[connection.origin] = entry
+            states[connection.route] = entry
             return true
         }
-        if removed { releaseWaiterSlotIfAny(connection.origin) }
+        if removed { releaseWaiterSlotIfAny(connection.route) }
     }
 
     /// After an idle connection left, a waiter may open a new one in its place.
-    private func releaseWaiterSlotIfAny(_ origin: ProbeURL.Origin) {
+    private func releaseWaiterSlotIfAny(_ route: ConnectionRoute) {
         let waiter = state.withLockedValue { states -> CheckedContinuation<Lease, Never>? in
-            guard var entry = states[origin], !entry.waiters.isEmpty, entry.open < maxPerOrigin else { return nil }
+            guard var entry = states[route], !entry.waiters.isEmpty, entry.open < maxPerRoute else { return nil }
             entry.open += 1
             let first = entry.waiters.removeFirst().continuation
-            states[origin] = entry
+            states[route] = entry
             return first
         }
         waiter?.resume(returning: .open)
@@ -162,19 +174,19 @@ final class ProbeConnectionPool: Sendable {
     func closeIdle() {
         let idle = state.withLockedValue { states -> [ProbeConnection] in
             var all: [ProbeConnection] = []
-            for (origin, var entry) in states {
+            for (route, var entry) in states {
                 all += entry.idle
                 entry.open -= entry.idle.count
                 entry.idle = []
-                states[origin] = entry
+                states[route] = entry
             }
             return all
         }
         for connection in idle { connection.close() }
     }
 
-    /// Open connections per origin (for tests).
+    /// Open connections to an origin, on every route (for tests).
     func openConnections(to origin: ProbeURL.Origin) -> Int {
-        state.withLockedValue { $0[origin]?.open ?? 0 }
+        state.withLockedValue { states in states.filter { $0.key.origin == origin }.reduce(0) { $0 + $1.value.open } }
     }
 }

@@ -27,7 +27,8 @@ final class ProbeContext: Sendable {
         self.headers =
             spec.defaultHeaders.filter { !overridden.contains($0.0.lowercased()) } + configured + credentials.headers
         self.sign = credentials.sign
-        self.secrets = provider.secrets(credentials: credentials.secrets)
+        let proxyPassword = provider.proxyURL.flatMap { try? ProbeProxy.parse($0.value).get().password }
+        self.secrets = provider.secrets(credentials: credentials.secrets + (proxyPassword.map { [$0] } ?? []))
     }
 
     var requestsSent: Int { sent.withLock { $0 } }
@@ -44,7 +45,8 @@ final class ProbeContext: Sendable {
         if body != nil { headers.append(("Content-Type", "application/json")) }
         headers.append(("Accept", "application/json"))
         var request = HTTPProbeRequest(
-            method: method, url: url, headers: headers, body: body, timeoutSeconds: provider.timeoutSeconds)
+            method: method, url: url, headers: headers, body: body, timeoutSeconds: provider.timeoutSeconds,
+            proxyURL: provider.proxyURL?.value)
         sign?(&request, Date())
         return try await client.send(request)
     }

@@ -161,6 +161,7 @@ final class ProbeExchangeHandler: ChannelInboundHandler, RemovableChannelHandler
 /// The failure reason and a short, fixed message for an error of the connection or the socket: never
 /// text from the peer or the request.
 func classifyTransportError(_ error: any Error) -> (FailureReason, String) {
+    if let proxy = error as? ProxyFailure { return (.proxy, proxy.message) }
     if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return (.tls, "TLS handshake failed") }
     if let connection = error as? NIOConnectionError {
         if connection.connectionErrors.isEmpty { return (.dns, "DNS lookup failed") }

@@ -17,6 +17,9 @@ public struct ProbeURL: Sendable, Equatable {
             return port == defaultPort ? name : "\(name):\(port)"
         }
 
+        /// `host:port` as a `CONNECT` request names it (IPv6 literals in brackets).
+        public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
         /// The host is an IPv4 or IPv6 literal (no DNS lookup, no TLS server name).
         public var hostIsIPLiteral: Bool {
             host.contains(":") || (!host.isEmpty && host.allSatisfy { $0.isNumber || $0 == "." })

@@ -36,6 +36,14 @@ private let badFiles: [BadFile] = [
             ExpectedError(6, 15, "providers[1].base_url", #""ftp//x" is not an http(s) URL"#)
         ]),
     BadFile(
+        name: "proxy-url.yml",
+        expected: [
+            ExpectedError(4, 16, "providers[0].proxy_url", "socks5:// proxies are not supported; give an http:// proxy"),
+            ExpectedError(7, 16, "providers[1].proxy_url", "https:// proxies are not supported"),
+            ExpectedError(10, 16, "providers[2].proxy_url", "a port between 1 and 65535"),
+            ExpectedError(13, 16, "providers[3].proxy_url", "a proxy URL has no path or query"),
+        ]),
+    BadFile(
         name: "several-errors.yml",
         expected: [
             ExpectedError(4, 3, "global.windw", #"unknown field "windw" (did you mean "window"?)"#),
@@ -240,6 +248,13 @@ func badFileReportsEveryExpectedError(_ bad: BadFile) throws {
     #expect(found.count == 1)
     #expect(found.first?.message.contains("credentials") == true)
     #expect(!found.description.contains("hunter2"))
+}
+
+@Test func proxyURLErrorsNeverEchoTheURL() throws {
+    let found = try errors(ofFile: "bad/proxy-url.yml")
+    #expect(found.count == 4)
+    #expect(!found.description.contains("canary-pw-31337"))
+    #expect(!found.description.contains("proxy.internal"))
 }
 
 @Test func windowShorterThanAggregationIntervalIsAnError() {

@@ -12,6 +12,7 @@ private let canary = "sk-canary-5f4e3d2c1b"
     withSecrets.providers[0].headers["Authorization"] = "Bearer \(canary)"
     withSecrets.providers[0].headers["X-Api-Key"] = canary
     withSecrets.providers[2].apiKey = .inline(Secret(canary))
+    withSecrets.providers[3].proxyURL = Secret("http://probe:\(canary)@proxy.internal:3128")
     let text = redactedDescription(withSecrets)
     #expect(!text.contains(canary))
     #expect(!text.contains("sk-or-v1-inline-example"))
@@ -25,6 +26,8 @@ private let canary = "sk-canary-5f4e3d2c1b"
     #expect(text.contains("latency_buckets: [0.1, 0.5, 1, 2.5, 5, 30]"))
     #expect(text.contains(#"- {name: "o3-mini", max_tokens: 64}"#))
     #expect(text.contains("p95_latency: 1500ms"))
+    #expect(text.contains(#"proxy_url: "http://proxy.internal:3128""#))
+    #expect(text.contains(#"proxy_url: "http://probe:<secret>@proxy.internal:3128""#))
 }
 
 @Test func descriptionParsesBackToTheSameConfiguration() throws {

@@ -43,6 +43,31 @@ import TestSupport
         #expect(tracker.statusChanges == [.healthy: 1, .degraded: 1])
     }
 
+    /// A broken egress proxy says nothing about the provider: a healthy provider stays healthy (no outage, no
+    /// breaker, no error rate, no latency), while the failures are counted and the last error shows them.
+    @Test func proxyFailuresAreCountedButAreNoEvidenceAboutTheProvider() {
+        let s = settings()
+        var tracker = ProviderTracker(settings: s, global: GlobalSettings())
+        for i in 0..<5 { tracker.record(outcome(s, at: 1000 + Double(i)), completedAt: 1000 + Double(i)) }
+        for i in 0..<30 {
+            var blocked = outcome(s, at: 1010 + Double(i), reason: .proxy, latency: 10)
+            blocked.error = "proxy: connection refused"
+            blocked.results = blocked.results.map { var r = $0; r.error = "proxy: connection refused"; return r }
+            tracker.record(blocked, completedAt: 1010 + Double(i))
+        }
+        let report = tracker.aggregate(now: 1040, score: ScoreSettings(), holdCycles: 1).report
+        #expect(report.rollup.status == .healthy)
+        #expect(report.rollup.conditions.isEmpty)
+        #expect(report.rollup.failures == 0)
+        #expect(report.rollup.breakerState == .closed)
+        #expect(tracker.failuresTotal[FailureKey(source: .probe, reason: .proxy)] == 30)
+        #expect(tracker.lastError == "proxy: connection refused")
+        // The same failures as refused connections of the provider itself are an outage.
+        var direct = ProviderTracker(settings: s, global: GlobalSettings())
+        for i in 0..<30 { direct.record(outcome(s, at: 1010 + Double(i), reason: .connect), completedAt: 1010 + Double(i)) }
+        #expect(direct.aggregate(now: 1040, score: ScoreSettings(), holdCycles: 1).report.rollup.status == .down)
+    }
+
     /// With completion probes on, each model's result is its completion; the model-list check is still one request
     /// per probe, observed once and judged by its own threshold.
     @Test func theCheckIsObservedOncePerProbeEvenWithCompletionProbes() {

@@ -289,12 +289,20 @@ extension NetworkTests {
     }
 }
 
-/// A throwaway certificate for `localhost` and 127.0.0.1, made by the openssl command line tool.
+/// A throwaway certificate for `localhost` and 127.0.0.1 (or another name), made by the openssl command line tool.
 struct SelfSignedIdentity {
     var certificatePEM: [UInt8]
     var keyPEM: [UInt8]
 
-    static func make() throws -> SelfSignedIdentity {
+    /// A server context presenting this certificate.
+    func serverContext() throws -> NIOSSLContext {
+        try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: [.certificate(try NIOSSLCertificate(bytes: certificatePEM, format: .pem))],
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: keyPEM, format: .pem))))
+    }
+
+    static func make(name: String = "localhost") throws -> SelfSignedIdentity {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("phe-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -304,7 +312,7 @@ struct SelfSignedIdentity {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-subj", "/CN=\(name)", "-addext", "subjectAltName=DNS:\(name),IP:127.0.0.1",
             "-keyout", key, "-out", certificate,
         ]
         process.standardOutput = FileHandle.nullDevice

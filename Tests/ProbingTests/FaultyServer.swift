@@ -48,8 +48,10 @@ final class FaultyServer: Sendable {
         self.open = open
     }
 
-    /// - Parameter tls: when set, the server speaks TLS with this context before the fault.
-    static func start(_ fault: Fault, tls: NIOSSLContext? = nil) async throws -> FaultyServer {
+    /// - Parameters:
+    ///   - tls: when set, the server speaks TLS with this context before the fault.
+    ///   - host: the local address to listen on.
+    static func start(_ fault: Fault, tls: NIOSSLContext? = nil, host: String = "127.0.0.1") async throws -> FaultyServer {
         let counter = NIOLockedValueBox(0)
         let open = NIOLockedValueBox(0)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -65,7 +67,7 @@ final class FaultyServer: Sendable {
                     try child.pipeline.syncOperations.addHandler(FaultHandler(fault: fault))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: host, port: 0).get()
         return FaultyServer(channel: channel, port: channel.localAddress?.port ?? 0, accepted: counter, open: open)
     }
 

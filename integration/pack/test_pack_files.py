@@ -104,7 +104,7 @@ def test_provider_alerts_aggregate_instances_away(name):
 
 def test_every_alert_is_either_provider_or_exporter_scoped():
     per_instance = {"ProviderProbesStale", "ProviderHealthExporterDown", "ProviderHealthExporterConfigReloadFailed",
-                    "ProviderHealthExporterAggregationStalled"}
+                    "ProviderHealthExporterAggregationStalled", "ProviderHealthExporterProbesBlockedByProxy"}
     per_job = {"ProviderHealthExporterJobDown", "ProviderHealthExporterAbsent"}
     assert set(ALERT_NAMES) == set(PROVIDER_ALERT_AGGREGATION) | per_instance | per_job
 

@@ -71,6 +71,19 @@ local alert = import 'alert.libsonnet';
             '{{ $labels.instance }} last finished an aggregation cycle {{ $value | humanizeDuration }} ago: its '
             + 'metrics are frozen.',
           ),
+
+          new(
+            'ProviderHealthExporterProbesBlockedByProxy',
+            c.warningSeverity,
+            // The instance's own egress proxy stops its probes (reason "proxy"): no evidence about the providers,
+            // whose statuses are left alone, so this is the one alert that says the watching itself is broken.
+            |||
+              sum by (job, instance) (rate(provider_result_failures_total{%(s)s, source="probe", reason="proxy"}[10m])) > 0
+            ||| % { s: s },
+            "provider-health-exporter's probes are stopped by its HTTP proxy.",
+            ('Probes of {{ $labels.instance }} fail at its egress proxy ({{ $value | humanize }} per second): refused, '
+             + 'unreachable, wrong credentials or no answer. The providers it watches are not judged meanwhile.'),
+          ),
         ],
       },
     ],
