@@ -1,5 +1,9 @@
 import ExporterServer
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Bearer-token guard for the admin routes (and, optionally, ingest). Tokens are compared in constant time.
 public struct TokenGuard: Sendable {
@@ -18,7 +22,7 @@ public struct TokenGuard: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StartupError(description: "cannot read token file \(path)")
         }
-        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         guard !token.isEmpty else { throw StartupError(description: "token file \(path) is empty") }
         return token
     }

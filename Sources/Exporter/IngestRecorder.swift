@@ -1,7 +1,11 @@
 import ExporterConfig
 import ExporterServer
 import Exposition
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import NIOCore
 import NIOHTTP1

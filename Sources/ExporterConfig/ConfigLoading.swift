@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import Yams
 
@@ -50,11 +54,19 @@ struct FileProblem: Error {
 
 /// The UTF-8 contents of a file, or a short reason it cannot be had.
 func readTextFile(_ path: String) -> Result<String, FileProblem> {
-    var isDirectory: ObjCBool = false
+    #if canImport(FoundationEssentials)
+        var isDirectory = false
+    #else
+        var isDirectory: ObjCBool = false
+    #endif
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         return .failure(FileProblem(reason: "no such file"))
     }
-    if isDirectory.boolValue { return .failure(FileProblem(reason: "is a directory")) }
+    #if canImport(FoundationEssentials)
+        if isDirectory { return .failure(FileProblem(reason: "is a directory")) }
+    #else
+        if isDirectory.boolValue { return .failure(FileProblem(reason: "is a directory")) }
+    #endif
     guard let data = FileManager.default.contents(atPath: path) else {
         return .failure(FileProblem(reason: "permission denied"))
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Pure checks on single field values. Each returns what is wrong, or nil when the value is fine.
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Removes a secret from text taken from a response, and keeps the text short.
 public func redact(_ text: String, secret: String?, maxLength: Int = 160) -> String {
