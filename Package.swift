@@ -19,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -74,12 +73,9 @@ let package = Package(
             name: "HistoryStore",
             dependencies: ["HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Pure HTML rendering of the human status page (overview and per-provider details): view models
-        // rendered through autoescaping Mustache templates compiled into the module.
-        .target(
-            name: "StatusPage",
-            dependencies: ["HealthCore", .product(name: "Mustache", package: "swift-mustache")]
-        ),
+        // Pure HTML rendering of the human status page (overview and per-provider details), every outside
+        // value escaped where it is written.
+        .target(name: "StatusPage", dependencies: ["HealthCore"]),
         // Wiring: state store, scheduler, aggregator, snapshot rendering, services.
         .target(
             name: "Exporter",
@@ -127,10 +123,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
-        .testTarget(
-            name: "StatusPageTests",
-            dependencies: ["StatusPage", "HealthCore", .product(name: "Mustache", package: "swift-mustache")]
-        ),
+        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
         .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
         .testTarget(
             name: "ExporterConfigTests",

@@ -43,7 +43,7 @@ enum DetailsPage {
 
     static func facts(_ provider: StatusPageProvider, now: Double?) -> String {
         let r = provider.rollup
-        let why = StatusCondition.allCases.filter(r.conditions.contains).map { HTML.escape($0.explanation) }
+        let why = r.conditions.inDeclaredOrder.map { HTML.escape($0.explanation) }
         var rows: [(String, String)] = [
             ("Found this cycle", why.isEmpty ? "nothing out of the ordinary" : why.joined(separator: "; ")),
             ("Health score", Format.score(r.healthScore)),

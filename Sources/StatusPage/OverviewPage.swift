@@ -94,7 +94,7 @@ enum OverviewPage {
 
     /// What the rules found, for the status badge's tooltip.
     static func why(_ rollup: ProviderRollup) -> String {
-        let found = StatusCondition.allCases.filter(rollup.conditions.contains).map(\.explanation)
+        let found = rollup.conditions.inDeclaredOrder.map(\.explanation)
         return HTML.escape(found.isEmpty ? "nothing out of the ordinary" : found.joined(separator: "; "))
     }
 
