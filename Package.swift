@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -26,6 +25,8 @@ let package = Package(
         .target(name: "HealthCore"),
         // Pure exposition encoding: Prometheus text 0.0.4 and OpenMetrics 1.0.
         .target(name: "Exposition"),
+        // The system's SQLite (Debian libsqlite3-dev to build, libsqlite3-0 to run).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         // YAML configuration (strict keys, line numbers) and environment discovery.
         .target(
             name: "ExporterConfig",
@@ -71,7 +72,7 @@ let package = Package(
         // Seven days of per-provider rows in SQLite; keeps rows in memory while the disk is away.
         .target(
             name: "HistoryStore",
-            dependencies: ["HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["HealthCore", "CSQLite"]
         ),
         // Pure HTML rendering of the human status page (overview and per-provider details), every outside
         // value escaped where it is written.
@@ -140,10 +141,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(
-            name: "HistoryStoreTests",
-            dependencies: ["HistoryStore", "HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
-        ),
+        .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore", "HealthCore"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness", "ExporterConfig", "OutcomeIngest", "HealthCore"]),
         .testTarget(
             name: "ExporterTests",
