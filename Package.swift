@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
@@ -25,13 +24,12 @@ let package = Package(
         .target(name: "HealthCore"),
         // Pure exposition encoding: Prometheus text 0.0.4 and OpenMetrics 1.0.
         .target(name: "Exposition"),
+        // The system's libyaml (Debian libyaml-dev to build, libyaml-0-2 to run): the YAML parser.
+        .systemLibrary(name: "CLibYAML", providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
         // The system's SQLite (Debian libsqlite3-dev to build, libsqlite3-0 to run).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         // YAML configuration (strict keys, line numbers) and environment discovery.
-        .target(
-            name: "ExporterConfig",
-            dependencies: ["HealthCore", "Probing", .product(name: "Yams", package: "Yams")]
-        ),
+        .target(name: "ExporterConfig", dependencies: ["HealthCore", "Probing", "CLibYAML"]),
         // One spec per provider kind (Probing/Kinds) and the prober that follows it, over a SwiftNIO HTTP/1.1
         // client with a hard deadline.
         .target(

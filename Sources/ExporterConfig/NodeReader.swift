@@ -4,7 +4,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import HealthCore
-import Yams
 
 /// One key of a YAML mapping with its value and the field path used in errors.
 struct Entry {
@@ -253,7 +252,6 @@ func kindName(_ node: Node) -> String {
     case .scalar: return "a string"
     case .mapping: return "a mapping"
     case .sequence: return "a list"
-    case .alias: return "an alias"
     }
 }
 
