@@ -80,7 +80,7 @@ public struct StructuredLogHandler: LogHandler {
             s.isEmpty || s.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline })
         guard needsQuotes else { return s }
         return "\""
-            + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+            + s.replacingEvery("\\", with: "\\\\").replacingEvery("\"", with: "\\\"")
+            .replacingEvery("\n", with: "\\n") + "\""
     }
 }

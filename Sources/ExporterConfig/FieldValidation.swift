@@ -36,7 +36,7 @@ func displayURL(_ text: String) -> String {
         suffix = String(shown[mark]) + "…"
         shown = shown[..<mark]
     }
-    let authorityStart = shown.range(of: "://")?.upperBound ?? shown.startIndex
+    let authorityStart = shown.firstRange(of: "://")?.upperBound ?? shown.startIndex
     let authorityEnd = shown[authorityStart...].firstIndex(of: "/") ?? shown.endIndex
     if let at = shown[authorityStart..<authorityEnd].lastIndex(of: "@") {
         shown = shown[..<authorityStart] + "…" + shown[at...]

@@ -155,7 +155,7 @@ struct NodeReader {
 
     /// A whole number no smaller than `minimum`.
     mutating func int(_ entry: Entry, minimum: Int) -> Int? {
-        guard let value = plainText(entry.value).flatMap({ Int($0.replacingOccurrences(of: "_", with: "")) }) else {
+        guard let value = plainText(entry.value).flatMap({ Int($0.replacingEvery("_", with: "")) }) else {
             report(entry.value, entry.path, "expected a whole number, got \(describe(entry.value))")
             return nil
         }
@@ -168,7 +168,7 @@ struct NodeReader {
 
     /// A finite number.
     mutating func number(_ node: Node, path: String) -> Double? {
-        guard let value = plainText(node).flatMap({ Double($0.replacingOccurrences(of: "_", with: "")) }),
+        guard let value = plainText(node).flatMap({ Double($0.replacingEvery("_", with: "")) }),
             value.isFinite
         else {
             report(node, path, "expected a number, got \(describe(node))")

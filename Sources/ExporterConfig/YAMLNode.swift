@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import HealthCore
 
 #if SWIFT_PACKAGE
 internal import CLibYAML
@@ -240,7 +241,7 @@ private struct YAMLComposer {
 private func looksTyped(_ text: String) -> Bool {
     if ["", "~", "null", "Null", "NULL"].contains(text) { return true }
     if ["true", "false", "yes", "no", "on", "off", "y", "n"].contains(text.lowercased()) { return true }
-    let digits = text.replacingOccurrences(of: "_", with: "")
+    let digits = text.replacingEvery("_", with: "")
     return Int(digits) != nil || Double(digits) != nil || [".inf", "-.inf", "+.inf", ".nan"].contains(text.lowercased())
 }
 
