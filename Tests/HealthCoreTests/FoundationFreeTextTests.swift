@@ -47,4 +47,17 @@ import Testing
                 sample.dropFirst(0).trimmingWhitespace() == sample.trimmingCharacters(in: .whitespaces))
         }
     }
+
+    @Test func replacingMatchesFoundationOnTheTextTheProductEscapes() {
+        let samples: [(String, String, String)] = [
+            ("a\r\nb\nc", "\n", "\\n"), ("say \"hi\"", "\"", "\\\""), ("back\\slash", "\\", "\\\\"),
+            ("1_000_000", "_", ""), ("rate_limited", "_", " "), ("sk-abc sk-abcsk-abc", "sk-abc", "<secret>"),
+            ("ünï_cødé_", "_", "-"), ("", "x", "y"), ("xxx", "xx", "y"),
+        ]
+        for (text, target, replacement) in samples {
+            #expect(
+                text.replacingEvery(target, with: replacement)
+                    == text.replacingOccurrences(of: target, with: replacement), "\(text.debugDescription)")
+        }
+    }
 }
