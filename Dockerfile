@@ -30,10 +30,10 @@ LABEL org.opencontainers.image.title="provider-health-exporter" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="Apache-2.0"
 
-# libsqlite3-0 for the history store, ca-certificates for HTTPS to the providers
-# (TLS itself is BoringSSL, linked into the binary).
+# libsqlite3-0 for the history store, libyaml-0-2 for the configuration, ca-certificates for HTTPS to the
+# providers (TLS itself is BoringSSL, linked into the binary).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libsqlite3-0 \
+    && apt-get install -y --no-install-recommends ca-certificates libsqlite3-0 libyaml-0-2 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 65532 exporter \

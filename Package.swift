@@ -16,11 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Only its HummingbirdBcrypt product (a C bcrypt and a Swift wrapper) is built, for web-config basic auth.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
@@ -29,11 +26,12 @@ let package = Package(
         .target(name: "HealthCore"),
         // Pure exposition encoding: Prometheus text 0.0.4 and OpenMetrics 1.0.
         .target(name: "Exposition"),
+        // The system's libyaml (Debian libyaml-dev to build, libyaml-0-2 to run): the YAML parser.
+        .systemLibrary(name: "CLibYAML", providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+        // The system's SQLite (Debian libsqlite3-dev to build, libsqlite3-0 to run).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
         // YAML configuration (strict keys, line numbers) and environment discovery.
-        .target(
-            name: "ExporterConfig",
-            dependencies: ["HealthCore", "Probing", .product(name: "Yams", package: "Yams")]
-        ),
+        .target(name: "ExporterConfig", dependencies: ["HealthCore", "Probing", "CLibYAML"]),
         // One spec per provider kind (Probing/Kinds) and the prober that follows it, over a SwiftNIO HTTP/1.1
         // client with a hard deadline.
         .target(
@@ -77,14 +75,11 @@ let package = Package(
         // Seven days of per-provider rows in SQLite; keeps rows in memory while the disk is away.
         .target(
             name: "HistoryStore",
-            dependencies: ["HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["HealthCore", "CSQLite"]
         ),
-        // Pure HTML rendering of the human status page (overview and per-provider details): view models
-        // rendered through autoescaping Mustache templates compiled into the module.
-        .target(
-            name: "StatusPage",
-            dependencies: ["HealthCore", .product(name: "Mustache", package: "swift-mustache")]
-        ),
+        // Pure HTML rendering of the human status page (overview and per-provider details), every outside
+        // value escaped where it is written.
+        .target(name: "StatusPage", dependencies: ["HealthCore"]),
         // Wiring: state store, scheduler, aggregator, snapshot rendering, services.
         .target(
             name: "Exporter",
@@ -133,10 +128,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
-        .testTarget(
-            name: "StatusPageTests",
-            dependencies: ["StatusPage", "HealthCore", .product(name: "Mustache", package: "swift-mustache")]
-        ),
+        .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
         .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
         .testTarget(
             name: "ExporterConfigTests",
@@ -153,10 +145,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(
-            name: "HistoryStoreTests",
-            dependencies: ["HistoryStore", "HealthCore", .product(name: "GRDB", package: "GRDB.swift")]
-        ),
+        .testTarget(name: "HistoryStoreTests", dependencies: ["HistoryStore", "HealthCore"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzHarness", "ExporterConfig", "OutcomeIngest", "HealthCore"]),
         .testTarget(
             name: "ExporterTests",

@@ -20,6 +20,7 @@ command -v go >/dev/null || need+=(golang-go)
 command -v cc >/dev/null || need+=(gcc)
 command -v curl >/dev/null || need+=(curl)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
+dpkg -s libyaml-dev >/dev/null 2>&1 || need+=(libyaml-dev)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq
@@ -35,8 +36,8 @@ out=$repo/.build/bench
 mkdir -p "$out"
 
 # The same flags as scripts/build.sh (the shipped binary), so the two share one release build.
-echo "building release (swift build -c release --static-swift-stdlib) ..." >&2
-swift build -c release -Xswiftc -warnings-as-errors --static-swift-stdlib >"$out/build.log" 2>&1 \
+echo "building release (swift build -c release --static-swift-stdlib -Xlinker --strip-all) ..." >&2
+swift build -c release -Xswiftc -warnings-as-errors --static-swift-stdlib -Xlinker --strip-all >"$out/build.log" 2>&1 \
     || { tail -40 "$out/build.log" >&2; exit 1; }
 
 if [ ! -x "$out/go_peer" ] || [ -n "$(find "$peers/go_peer" -newer "$out/go_peer" -name '*.go')" ]; then

@@ -21,10 +21,11 @@
 #   build     only build the fuzzers: .build-fuzz/fuzz-TARGET
 #
 # Build recipe: SwiftPM compiles the harness and the modules it fuzzes into .build-fuzz with
-# `--sanitize=fuzzer --sanitize=address` (coverage instrumentation and AddressSanitizer, also for Yams' C
-# libyaml), then swiftc links fuzz/FuzzEntry.swift against those objects with -sanitize=fuzzer,address, once per
-# target (-D FUZZ_CONFIG, ...). The normal `swift build` never sees the entry point. Needs the Swift toolchain
-# on PATH (the Linux toolchain ships libFuzzer); FUZZ_SANITIZERS=fuzzer builds without AddressSanitizer.
+# `--sanitize=fuzzer --sanitize=address` (coverage instrumentation and AddressSanitizer for the code built from
+# source; the system's libyaml is a shared library, outside both), then swiftc links fuzz/FuzzEntry.swift
+# against those objects with -sanitize=fuzzer,address, once per target (-D FUZZ_CONFIG, ...). The normal
+# `swift build` never sees the entry point. Needs the Swift toolchain on PATH (the Linux toolchain ships
+# libFuzzer); FUZZ_SANITIZERS=fuzzer builds without AddressSanitizer.
 #
 # Limits per input: -timeout=10 (seconds; a slower input is a hang), -rss_limit_mb=2048, -malloc_limit_mb=1024,
 # and -max_len per target below. Extra libFuzzer flags can be given in FUZZ_FLAGS.
@@ -71,8 +72,9 @@ build() {
   # scratch folder is exactly that closure.
   local objects=() object
   while IFS= read -r object; do objects+=("$object"); done < <(find "$bin" -path '*.build/*' -name '*.o' | sort)
-  # Public interfaces import C modules (Yams' CYaml, NIO's), so the entry point needs their module maps: the ones
-  # SwiftPM generated, and the packages' own for the C targets that were built.
+  # Public interfaces import C modules (NIO's, the system libyaml's), so the entry point needs their module maps:
+  # the ones SwiftPM generated, the packages' own for the C targets that were built, and this package's system
+  # libraries (their maps live beside their sources; SwiftPM generates none for them).
   local maps=() map name
   while IFS= read -r map; do maps+=(-Xcc "-fmodule-map-file=$map"); done < <(
     find "$bin" -maxdepth 2 -path '*.build/module.modulemap' | sort)
@@ -80,6 +82,8 @@ build() {
     name="$(basename "$(dirname "$(dirname "$map")")")"
     [ -d "$bin/$name.build" ] && maps+=(-Xcc "-fmodule-map-file=$map")
   done < <(find "$scratch/checkouts" -path '*/Sources/*/include/module.modulemap' | sort)
+  while IFS= read -r map; do maps+=(-Xcc "-fmodule-map-file=$map"); done < <(
+    find Sources -mindepth 2 -maxdepth 2 -name module.modulemap | sort)
   local target define
   for target in "${targets[@]}"; do
     define="FUZZ_$(tr '[:lower:]' '[:upper:]' <<<"$target")"

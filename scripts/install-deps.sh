@@ -3,7 +3,7 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
-packages=(libsqlite3-dev zlib1g-dev curl openssl)
+packages=(libsqlite3-dev libyaml-dev zlib1g-dev curl openssl)
 if [ "${1:-}" = "--test" ]; then
   # tinyproxy: the probe tests go through a real HTTP proxy.
   packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk tinyproxy)

@@ -1,6 +1,10 @@
 import ExporterConfig
 import ExporterServer
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import HistoryStore
 import NIOCore

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// JSON shapes of the HTTP API. Times are RFC 3339 strings, durations seconds, ratios 0..1 and uptime in percent.
@@ -132,9 +136,7 @@ struct ModelResultView: Encodable {
 }
 
 func rfc3339(_ unix: Double) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: Date(timeIntervalSince1970: unix))
+    UTCTimestamp(unixSeconds: unix).rfc3339(milliseconds: true)
 }
 
 /// Finite numbers only: JSON has no NaN or infinity.

@@ -1,5 +1,9 @@
 import ExporterServer
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Guard of the routes that change state (outcome ingest, the admin routes). Closed by default: a request passes
 /// with the route's bearer token, or with credentials the server verified against `basic_auth_users` of
@@ -24,7 +28,7 @@ public struct TokenGuard: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StartupError(description: "cannot read token file \(path)")
         }
-        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let token = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         guard !token.isEmpty else { throw StartupError(description: "token file \(path) is empty") }
         return token
     }

@@ -1,5 +1,9 @@
 import Exposition
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import HistoryStore
 import Logging

@@ -4,7 +4,11 @@ import Exposition
 import HistoryStore
 import OutcomeIngest
 import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import Logging
 import NIOCore

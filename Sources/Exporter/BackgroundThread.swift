@@ -1,5 +1,11 @@
-import Foundation
+import Dispatch
 import NIOConcurrencyHelpers
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -28,7 +34,7 @@ final class BackgroundThread: Sendable {
 
     /// - Parameter niceness: added to the thread's nice value (Linux: per thread); 0 keeps the process's.
     init(name: String, niceness: Int32 = 10) {
-        let thread = Thread { [shared] in
+        startThread(name: name) { [shared] in
             #if os(Linux)
                 if niceness != 0 {
                     // On Linux the nice value is per thread, and 0 is the calling one. Lowering it needs no
@@ -45,8 +51,6 @@ final class BackgroundThread: Sendable {
                 job()
             }
         }
-        thread.name = name
-        thread.start()
     }
 
     deinit { stop() }
@@ -75,4 +79,45 @@ final class BackgroundThread: Sendable {
         }
         if first { shared.wake.signal() }
     }
+}
+
+/// Starts a detached POSIX thread named `name` (Linux keeps the first 15 bytes) that runs `body`.
+private func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+    final class Start {
+        let name: String
+        let body: @Sendable () -> Void
+        init(name: String, body: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.body = body
+        }
+    }
+    let start = Unmanaged.passRetained(Start(name: name, body: body)).toOpaque()
+    #if canImport(Glibc)
+        var thread = pthread_t()
+        let created = pthread_create(
+            &thread, nil,
+            { argument in
+                let start = Unmanaged<Start>.fromOpaque(argument!).takeRetainedValue()
+                // What pthread_setname_np does on Linux (Glibc does not export it to Swift).
+                if let comm = fopen("/proc/thread-self/comm", "w") {
+                    fputs(String(decoding: start.name.utf8.prefix(15), as: UTF8.self), comm)
+                    fclose(comm)
+                }
+                start.body()
+                return nil
+            }, start)
+        if created == 0 { pthread_detach(thread) }
+    #else
+        var thread: pthread_t?
+        let created = pthread_create(
+            &thread, nil,
+            { argument in
+                let start = Unmanaged<Start>.fromOpaque(argument).takeRetainedValue()
+                _ = pthread_setname_np(start.name)
+                start.body()
+                return nil
+            }, start)
+        if created == 0, let thread { pthread_detach(thread) }
+    #endif
+    precondition(created == 0, "cannot start the \(name) thread: error \(created)")
 }

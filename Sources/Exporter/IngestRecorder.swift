@@ -1,7 +1,11 @@
 import ExporterConfig
 import ExporterServer
 import Exposition
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import NIOCore
 import NIOHTTP1
@@ -55,7 +59,7 @@ public final class IngestRecorder: MetricsCollector {
             return .json(["accepted": accepted], status: .accepted)
         } catch {
             countRejection(reason: error.reason)
-            return .jsonError(HTTPResponseStatus(statusCode: error.status), error: "outcomes rejected: \(error.reason.replacingOccurrences(of: "_", with: " "))", detail: error.detail)
+            return .jsonError(HTTPResponseStatus(statusCode: error.status), error: "outcomes rejected: \(error.reason.replacingEvery("_", with: " "))", detail: error.detail)
         }
     }
 

@@ -1,5 +1,9 @@
 import ExporterConfig
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import Logging
 import Probing

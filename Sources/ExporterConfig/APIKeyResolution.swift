@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// The key a source points at: nil for `.none`. A missing variable or unreadable file is an error naming the
@@ -14,7 +18,7 @@ public func resolveAPIKey(_ source: APIKeySource, environment: [String: String])
         guard let value = environment[name] else {
             throw keyError(file: "environment", field: "api_key_env", "environment variable \(shownName) is not set")
         }
-        let key = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = value.trimmingWhitespaceAndNewlines()
         guard !key.isEmpty else {
             throw keyError(file: "environment", field: "api_key_env", "environment variable \(shownName) is empty")
         }
@@ -25,7 +29,7 @@ public func resolveAPIKey(_ source: APIKeySource, environment: [String: String])
         case .failure(let problem):
             throw keyError(file: shownPath, field: "api_key_file", "cannot read API key file: \(problem.reason)")
         case .success(let contents):
-            let key = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+            let key = contents.trimmingWhitespaceAndNewlines()
             guard !key.isEmpty else { throw keyError(file: shownPath, field: "api_key_file", "API key file is empty") }
             return Secret(key)
         }

@@ -1,5 +1,5 @@
 #if SWIFT_PACKAGE
-internal import CYaml
+internal import CLibYAML
 #endif
 
 /// Most nodes a configuration may hold once every alias is expanded. A large real configuration (thousands of

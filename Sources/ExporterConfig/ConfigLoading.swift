@@ -1,6 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
-import Yams
 
 /// Parses a YAML configuration, reporting every problem at once, each with file, line, column and field.
 public func parseConfiguration(yaml: String, filename: String) throws(ConfigErrors) -> ExporterConfiguration {
@@ -28,9 +31,9 @@ func composeDocument(yaml: String, filename: String) throws(ConfigErrors) -> Nod
     }
     let root: Node?
     do {
-        root = try Yams.compose(yaml: yaml)
+        root = try composeYAML(yaml)
     } catch {
-        throw ConfigErrors([syntaxError(error, file: filename)])
+        throw ConfigErrors([syntaxError(error, yaml: yaml, file: filename)])
     }
     guard let root, !isNull(root) else { return nil }
     return root
@@ -57,11 +60,19 @@ struct FileProblem: Error {
 
 /// The UTF-8 contents of a file, or a short reason it cannot be had.
 func readTextFile(_ path: String) -> Result<String, FileProblem> {
-    var isDirectory: ObjCBool = false
+    #if canImport(FoundationEssentials)
+        var isDirectory = false
+    #else
+        var isDirectory: ObjCBool = false
+    #endif
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         return .failure(FileProblem(reason: "no such file"))
     }
-    if isDirectory.boolValue { return .failure(FileProblem(reason: "is a directory")) }
+    #if canImport(FoundationEssentials)
+        if isDirectory { return .failure(FileProblem(reason: "is a directory")) }
+    #else
+        if isDirectory.boolValue { return .failure(FileProblem(reason: "is a directory")) }
+    #endif
     guard let data = FileManager.default.contents(atPath: path) else {
         return .failure(FileProblem(reason: "permission denied"))
     }
@@ -78,29 +89,24 @@ func sortedByPosition(_ errors: [ConfigError]) -> [ConfigError] {
     }.map(\.element)
 }
 
-/// A YAML syntax error as a located `ConfigError`. Yams' own descriptions quote the offending source line,
-/// which could hold a key, so only the problem text and position are used.
-private func syntaxError(_ error: any Error, file: String) -> ConfigError {
-    func located(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> ConfigError {
+/// A YAML syntax error as a located `ConfigError`: only the problem text and position, never the offending
+/// source line, which could hold a key.
+private func syntaxError(_ error: YAMLSyntaxError, yaml: String, file: String) -> ConfigError {
+    switch error {
+    case .syntax(let problem, let mark, let context):
         let during = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
         return ConfigError(
             file: file, line: mark.line, column: mark.column, field: "", message: "invalid YAML: \(problem)\(during)")
-    }
-    switch error as? YamlError {
-    case .scanner(let context, let problem, let mark, _),
-        .parser(let context, let problem, let mark, _),
-        .composer(let context, let problem, let mark, _):
-        return located(mark, problem, context)
-    case .duplicatedKeysInMapping(let duplicates, let context):
+    case .duplicateKeys(let duplicates, let mark):
         let keys = duplicates.map(displayValue).joined(separator: ", ")
         return ConfigError(
-            file: file, line: context.mark.line, column: context.mark.column, field: "",
-            message: "duplicate key \(keys) in the same mapping")
-    case .reader(let problem, let offset, _, let yaml):
-        let (line, column) = offset.map { lineAndColumn(of: $0, in: yaml) } ?? (0, 0)
+            file: file, line: mark.line, column: mark.column, field: "", message: "duplicate key \(keys) in the same mapping")
+    case .unreadable(let problem, let byteOffset):
+        // libyaml counts bytes; the position is the character the offset falls on.
+        let index = yaml.utf8.index(yaml.utf8.startIndex, offsetBy: byteOffset, limitedBy: yaml.utf8.endIndex)?
+            .samePosition(in: yaml)
+        let (line, column) = index.map { lineAndColumn(of: yaml.distance(from: yaml.startIndex, to: $0), in: yaml) } ?? (0, 0)
         return ConfigError(file: file, line: line, column: column, field: "", message: "invalid YAML: \(problem)")
-    default:
-        return ConfigError(file: file, line: 0, column: 0, field: "", message: "invalid YAML")
     }
 }
 

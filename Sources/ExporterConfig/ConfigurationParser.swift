@@ -1,5 +1,4 @@
 import HealthCore
-import Yams
 
 /// A value together with where it was set, so cross-field checks can point at the right line.
 struct Sourced {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// Providers found in the usual environment variables, in a fixed order. Keys are referenced by variable
@@ -20,7 +24,7 @@ public func discoverProviders(environment: [String: String]) -> [ProviderSetting
 /// OLLAMA_HOST as Ollama's own client reads it: `host`, `host:port` or a URL; without a scheme it is http on
 /// port 11434. A wildcard listen address means this machine.
 func ollamaBaseURL(fromHost value: String) -> String? {
-    let trimmed = value.trimmingCharacters(in: .whitespaces)
+    let trimmed = value.trimmingWhitespace()
     let hasScheme = trimmed.contains("://")
     guard var components = URLComponents(string: hasScheme ? trimmed : "http://\(trimmed)"),
         let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https"

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Pure checks on single field values. Each returns what is wrong, or nil when the value is fine.
 
@@ -32,7 +36,7 @@ func displayURL(_ text: String) -> String {
         suffix = String(shown[mark]) + "…"
         shown = shown[..<mark]
     }
-    let authorityStart = shown.range(of: "://")?.upperBound ?? shown.startIndex
+    let authorityStart = shown.firstRange(of: "://")?.upperBound ?? shown.startIndex
     let authorityEnd = shown[authorityStart...].firstIndex(of: "/") ?? shown.endIndex
     if let at = shown[authorityStart..<authorityEnd].lastIndex(of: "@") {
         shown = shown[..<authorityStart] + "…" + shown[at...]

@@ -1,6 +1,5 @@
 import HealthCore
 import Probing
-import Yams
 
 /// Keys only some kinds take (azure's `api_version`, bedrock's `region`): which ones, their defaults and checks
 /// are the kind's spec's; the parser only reads them.

@@ -1,6 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
-import Yams
 
 /// One key of a YAML mapping with its value and the field path used in errors.
 struct Entry {
@@ -152,7 +155,7 @@ struct NodeReader {
 
     /// A whole number no smaller than `minimum`.
     mutating func int(_ entry: Entry, minimum: Int) -> Int? {
-        guard let value = plainText(entry.value).flatMap({ Int($0.replacingOccurrences(of: "_", with: "")) }) else {
+        guard let value = plainText(entry.value).flatMap({ Int($0.replacingEvery("_", with: "")) }) else {
             report(entry.value, entry.path, "expected a whole number, got \(describe(entry.value))")
             return nil
         }
@@ -165,7 +168,7 @@ struct NodeReader {
 
     /// A finite number.
     mutating func number(_ node: Node, path: String) -> Double? {
-        guard let value = plainText(node).flatMap({ Double($0.replacingOccurrences(of: "_", with: "")) }),
+        guard let value = plainText(node).flatMap({ Double($0.replacingEvery("_", with: "")) }),
             value.isFinite
         else {
             report(node, path, "expected a number, got \(describe(node))")
@@ -249,7 +252,6 @@ func kindName(_ node: Node) -> String {
     case .scalar: return "a string"
     case .mapping: return "a mapping"
     case .sequence: return "a list"
-    case .alias: return "an alias"
     }
 }
 

@@ -1,6 +1,5 @@
 import HealthCore
 import Probing
-import Yams
 
 let providerKeys = [
     "name", "kind", "base_url", "api_key_env", "api_key_file", "api_key", "headers", "models",

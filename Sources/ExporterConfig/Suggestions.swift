@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HealthCore
 
 /// "Did you mean" hints for misspelt keys and kinds.
 
@@ -22,7 +27,7 @@ func suggestionSuffix(for word: String, in candidates: [String]) -> String {
 
 /// Case and `-`/`_` differences count as no difference.
 private func normalize(_ text: String) -> [Character] {
-    Array(text.lowercased().replacingOccurrences(of: "-", with: "_"))
+    Array(text.lowercased().replacingEvery("-", with: "_"))
 }
 
 /// Levenshtein distance.

@@ -1,9 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Parses Prometheus-style durations: "500ms", "30s", "5m", "1h", "1m30s", "2d". Plain numbers are seconds.
 /// Nil for anything else, and for a duration too long to be a finite number of seconds.
 public func parseDuration(_ text: String) -> Double? {
-    let s = text.trimmingCharacters(in: .whitespaces)
+    let s = text.trimmingWhitespace()
     guard !s.isEmpty else { return nil }
     if let plain = Double(s), plain.isFinite, plain >= 0 { return plain }
     let units: [(String, Double)] = [

@@ -1,26 +1,25 @@
-import GRDB
+import CSQLite
 
 /// Opens the history database: WAL, synchronous=NORMAL, schema created when missing. `:memory:`
 /// gives an in-memory database.
-func openHistoryDatabase(path: String, readOnly: Bool) throws -> any DatabaseWriter {
-    var configuration = Configuration()
-    configuration.readonly = readOnly
-    let inMemory = path == HistoryStore.inMemoryPath
-    // WAL with synchronous=NORMAL: a committed transaction survives the process being killed.
-    // (An in-memory database has no WAL.)
-    if !inMemory { configuration.journalMode = .wal }
+func openHistoryDatabase(path: String, readOnly: Bool) throws -> SQLiteDatabase {
+    let database = try SQLiteDatabase(path: path, readOnly: readOnly)
     // Wait briefly for another process holding the lock, then queue instead.
-    configuration.busyMode = .timeout(1)
-    configuration.prepareDatabase { db in
-        try db.execute(sql: "PRAGMA synchronous = NORMAL")
+    database.setBusyTimeout(milliseconds: 1000)
+    // Reading the schema fails now, rather than at the first write, for a file that is not a database.
+    try database.execute("SELECT * FROM sqlite_master LIMIT 1")
+    // WAL with synchronous=NORMAL: a committed transaction survives the process being killed.
+    // (An in-memory database has no WAL; a read-only connection cannot switch the file to it.)
+    if !readOnly && path != HistoryStore.inMemoryPath {
+        guard try database.fetchOne("PRAGMA journal_mode = WAL")?.string?.lowercased() == "wal" else {
+            throw SQLiteError(resultCode: SQLITE_ERROR, message: "could not switch to WAL mode")
+        }
     }
-    let writer = inMemory
-        ? try DatabaseQueue(configuration: configuration)
-        : try DatabaseQueue(path: path, configuration: configuration)
+    try database.execute("PRAGMA synchronous = NORMAL")
     if !readOnly {
-        try writer.write { try HistoryDatabase.createSchema($0) }
+        try database.write { try HistoryDatabase.createSchema($0) }
     }
-    return writer
+    return database
 }
 
 /// Whether a connection is still worth using after this failure. A full disk or a lock held by another
@@ -28,9 +27,9 @@ func openHistoryDatabase(path: String, readOnly: Bool) throws -> any DatabaseWri
 /// (reopening would fail too: opening in WAL mode writes). Anything else (a file opened read-only,
 /// removed, replaced or unreadable) needs a fresh open once it is fixed.
 func connectionSurvives(_ error: any Error) -> Bool {
-    guard let error = error as? DatabaseError else { return false }
+    guard let error = error as? SQLiteError else { return false }
     switch error.resultCode {
-    case .SQLITE_FULL, .SQLITE_BUSY, .SQLITE_LOCKED: return true
+    case SQLITE_FULL, SQLITE_BUSY, SQLITE_LOCKED: return true
     default: return false
     }
 }

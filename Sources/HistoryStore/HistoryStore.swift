@@ -1,4 +1,3 @@
-import GRDB
 import Synchronization
 
 /// Why a history query could not be answered.
@@ -25,7 +24,7 @@ public final class HistoryStore: Sendable {
     private let pending: Mutex<PendingState>
 
     private struct ConnectionState: Sendable {
-        var writer: (any DatabaseWriter)?
+        var writer: SQLiteDatabase?
         /// Loaded with the first uptime asked for; then kept up to date under this lock with every append.
         var ledger: UptimeLedger?
     }
@@ -183,7 +182,7 @@ public final class HistoryStore: Sendable {
 
     /// The open connection, opening it first when needed; nil (with `lastError` set) when that fails.
     /// A successful open leaves `lastError` alone: only a write proves the file is usable again.
-    private func openIfNeeded(_ state: inout ConnectionState) -> (any DatabaseWriter)? {
+    private func openIfNeeded(_ state: inout ConnectionState) -> SQLiteDatabase? {
         if let writer = state.writer { return writer }
         do {
             let writer = try openHistoryDatabase(path: path, readOnly: hooks.readOnly())
@@ -198,9 +197,9 @@ public final class HistoryStore: Sendable {
 
 extension HistoryStore {
     /// Test seam: runs `body` on the open connection, outside any transaction; nil when there is none.
-    func withOpenConnection<T>(_ body: @Sendable (Database) throws -> T) -> T? {
+    func withOpenConnection<T>(_ body: @Sendable (SQLiteDatabase) throws -> T) -> T? {
         connection.withLock { state in
-            try? state.writer?.writeWithoutTransaction(body)
+            try? state.writer.flatMap(body)
         }
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// The opt-in minimal completion per model. It costs a few tokens; a completion cut off by its length
@@ -60,10 +64,9 @@ enum CompletionProbe {
         guard
             let request = context.spec.completionRequest(
                 for: model.name, maxTokens: max(1, model.maxTokens), tokenLimitField: field,
-                provider: context.provider),
-            let body = try? JSONSerialization.data(withJSONObject: request.payload, options: [.sortedKeys])
+                provider: context.provider)
         else { return nil }
-        return (request.url, request.method, [UInt8](body))
+        return (request.url, request.method, JSONText.encode(request.payload))
     }
 
     /// 2xx with the kind's completion shape is a success, whatever the finish reason.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// The model IDs a provider listed, and how a configured model name is matched against them (by the kind's
@@ -25,7 +29,7 @@ public struct ModelCatalog: Sendable {
 /// Reading JSON bodies: the pieces several kinds share. Each returns nil when the body is not the expected shape.
 enum ModelListParsing {
     static func object(_ body: [UInt8]) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        JSONText.object(body)
     }
 
     /// OpenAI-compatible, OpenRouter and Azure: `{"data":[{"id":…}]}`. Anthropic pages have the same `data`.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// The verdict on one HTTP exchange (or on one model), before it becomes a `ModelResult`.
@@ -77,7 +81,7 @@ func httpErrorMessage(
 /// most kinds share; a kind with another reads its own in `ProviderKindSpec.errorMessage`).
 func providerErrorMessage(_ body: [UInt8]) -> String? {
     guard !body.isEmpty, body.count <= 1 << 20,
-        let json = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+        let json = JSONText.parse(body)
     else { return nil }
     let root = (json as? [Any])?.first ?? json
     guard let object = root as? [String: Any] else { return nil }

@@ -37,7 +37,7 @@ public struct ProbeProxy: Sendable, Hashable, CustomStringConvertible {
     /// defaults to 80.
     public static func parse(_ text: String) -> Result<ProbeProxy, Problem> {
         var rest = Substring(text)
-        if let schemeEnd = text.range(of: "://") {
+        if let schemeEnd = text.firstRange(of: "://") {
             let scheme = text[..<schemeEnd.lowerBound].lowercased()
             guard scheme == "http" else {
                 let known = ["https", "socks4", "socks4a", "socks5", "socks5h"]

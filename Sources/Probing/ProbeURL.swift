@@ -35,7 +35,7 @@ public struct ProbeURL: Sendable, Equatable {
 
     /// Parses `text`; nil unless it is an absolute http or https URL with a host. A fragment is dropped.
     public init?(_ text: String) {
-        guard let schemeEnd = text.range(of: "://") else { return nil }
+        guard let schemeEnd = text.firstRange(of: "://") else { return nil }
         guard let scheme = Scheme(rawValue: text[..<schemeEnd.lowerBound].lowercased()) else { return nil }
         var rest = text[schemeEnd.upperBound...]
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// Reads a provider's rate-limit state from its response headers (and, for Gemini, its 429 body), in the
@@ -15,7 +19,7 @@ public func parseRateLimit(
     for (name, value) in headers {
         let key = name.lowercased()
         // First occurrence wins, as with most HTTP header lookups.
-        if fields[key] == nil { fields[key] = value.trimmingCharacters(in: .whitespaces) }
+        if fields[key] == nil { fields[key] = value.trimmingWhitespace() }
     }
     let response = RateLimitFamily.Response(fields: fields, body: body, statusCode: statusCode, now: now)
     var requests: [RateLimitValues.Budget] = []
@@ -144,7 +148,7 @@ enum RateLimitValues {
 
     /// A non-negative, finite count ("100", "99.5"); nil for anything else.
     static func count(_ text: String) -> Double? {
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value >= 0 else {
+        guard let value = Double(text.trimmingWhitespace()), value.isFinite, value >= 0 else {
             return nil
         }
         return value
@@ -153,7 +157,7 @@ enum RateLimitValues {
     /// Seconds until a reset: a duration (`6m0s`, `20ms`, `1.5`), an RFC 3339 instant,
     /// or a Unix timestamp in seconds or milliseconds.
     static func resetSeconds(_ text: String, now: Double) -> Double? {
-        let s = text.trimmingCharacters(in: .whitespaces)
+        let s = text.trimmingWhitespace()
         if let plain = count(s) {
             // Large plain numbers are instants, not durations.
             if plain > 1e12 { return max(0, plain / 1000 - now) }
@@ -176,7 +180,7 @@ enum RateLimitValues {
     static func geminiRetryDelay(_ body: [UInt8]) -> Double? {
         // A rate-limit error body is small; do not parse anything large.
         guard !body.isEmpty, body.count <= 1 << 20,
-            let json = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+            let json = JSONText.parse(body)
         else { return nil }
         // Gemini sometimes wraps the error object in an array.
         let root = (json as? [Any])?.first ?? json

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import HealthCore
 
 /// Removes a secret from text taken from a response, and keeps the text short.
 public func redact(_ text: String, secret: String?, maxLength: Int = 160) -> String {
@@ -12,7 +17,7 @@ public func redact(_ text: String, secret: String?, maxLength: Int = 160) -> Str
 public func redact(_ text: String, secrets: [String], maxLength: Int = 160) -> String {
     var result = text
     for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
-        result = result.replacingOccurrences(of: secret, with: "<secret>")
+        result = result.replacingEvery(secret, with: "<secret>")
         let pieceLength = 6
         if secret.count >= pieceLength * 2, !secret.contains(" ") {
             let pieces = [String(secret.prefix(pieceLength)), String(secret.suffix(pieceLength))]

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import Probing
 
@@ -156,18 +160,16 @@ struct SimulatedEndpoints: Sendable {
 
     /// The token budget a completion request asks for, from whichever field its kind uses.
     private func requestedTokens(_ request: SimulatedRequest, path: [String]) -> Int? {
-        guard var object = try? JSONSerialization.jsonObject(with: Data(request.body)) else { return nil }
+        guard var object = JSONText.parse(request.body) else { return nil }
         for key in path.dropLast() {
             guard let next = (object as? [String: Any])?[key] else { return nil }
             object = next
         }
-        return ((object as? [String: Any])?[path.last!] as? NSNumber)?.intValue
+        return ((object as? [String: Any])?[path.last!] as? Double).flatMap { Int(exactly: $0.rounded(.towardZero)) }
     }
 
     private func requestedModel(_ request: SimulatedRequest) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
-            return nil
-        }
+        guard let object = JSONText.object(request.body) else { return nil }
         return object["model"] as? String
     }
 
@@ -255,8 +257,6 @@ struct SimulatedEndpoints: Sendable {
     }
 
     static func rfc3339(_ unixSeconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: unixSeconds))
+        UTCTimestamp(unixSeconds: unixSeconds).rfc3339(milliseconds: false)
     }
 }

@@ -23,7 +23,7 @@ public struct SimulatedRequest: Sendable {
 
     /// The first value of a header, by case-insensitive name.
     func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 }
 

@@ -41,13 +41,6 @@ enum Format {
         return fixed(value, digits: 0) ?? missing
     }
 
-    /// Cuts long text (error bodies can be pages long). Applied to the raw text: escaping comes after, in the
-    /// template, so a cut never splits an entity.
-    static func truncated(_ text: String, to limit: Int) -> String {
-        guard text.count > limit else { return text }
-        return String(text.prefix(limit)) + "…"
-    }
-
     /// Unix seconds as UTC ISO-8601, to the second: "2025-03-01T12:00:05Z".
     static func isoUTC(_ unixSeconds: Double) -> String? {
         // Year 0 to 9999 keeps the four-digit year form.

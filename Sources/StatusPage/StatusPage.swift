@@ -30,6 +30,6 @@ public enum StatusPage {
 
     /// The path of a provider's details page, its name percent-encoded: what the overview links to.
     public static func detailsPath(of provider: String) -> String {
-        PageFrame.detailsPath(of: provider)
+        PageLayout.detailsPath(of: provider)
     }
 }

@@ -5,7 +5,11 @@ import ArgumentParser
 import Exporter
 import ExporterConfig
 import ExporterServer
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 import Logging
 import OutcomeIngest

@@ -1,5 +1,5 @@
+import CSQLite
 import Foundation
-import GRDB
 import Testing
 
 @testable import HistoryStore
@@ -34,7 +34,7 @@ import Testing
         let path = directory.path("history.sqlite")
         let store = HistoryStore(path: path)
         store.append([row(now)])
-        let mode = try DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        let mode = try SQLiteDatabase(path: path, readOnly: true).fetchOne("PRAGMA journal_mode")?.string
         #expect(mode == "wal")
     }
 
@@ -106,8 +106,8 @@ import Testing
         let path = directory.path("history.sqlite")
         let store = HistoryStore(path: path)
         store.append([row(now, "openai"), row(now, "groq")])
-        let other = try DatabaseQueue(path: path)
-        #expect(try other.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM history") } == 2)
+        let other = try SQLiteDatabase(path: path, readOnly: true)
+        #expect(try other.fetchOne("SELECT COUNT(*) FROM history")?.int == 2)
         #expect(store.queuedRows == 0)
     }
 
@@ -157,8 +157,8 @@ import Testing
         let store = HistoryStore(path: path, retentionSeconds: 7 * day, maxQueuedRows: 10_000)
         store.append([row(now)])
         let limited = store.withOpenConnection { db in
-            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
-            return try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
+            let pages = try db.fetchOne("PRAGMA page_count")?.int ?? 1
+            return try db.fetchOne("PRAGMA max_page_count = \(pages)")?.int
         }
         #expect(limited != nil)
 
@@ -171,7 +171,7 @@ import Testing
         store.retryPending()
         #expect(store.queuedRows == 2_000)
 
-        _ = store.withOpenConnection { db in try Int.fetchOne(db, sql: "PRAGMA max_page_count = 1073741823") }
+        _ = store.withOpenConnection { db in try db.fetchOne("PRAGMA max_page_count = 1073741823") }
         store.retryPending()
         #expect(store.queuedRows == 0)
         #expect(store.writtenRows == 2_001)
@@ -181,10 +181,10 @@ import Testing
     }
 
     @Test func onlyFailuresThatPassOnTheirOwnKeepTheConnection() {
-        #expect(connectionSurvives(DatabaseError(resultCode: .SQLITE_FULL)))
-        #expect(connectionSurvives(DatabaseError(resultCode: .SQLITE_BUSY)))
-        #expect(!connectionSurvives(DatabaseError(resultCode: .SQLITE_READONLY)))
-        #expect(!connectionSurvives(DatabaseError(resultCode: .SQLITE_IOERR)))
+        #expect(connectionSurvives(SQLiteError(resultCode: SQLITE_FULL, message: "")))
+        #expect(connectionSurvives(SQLiteError(resultCode: SQLITE_BUSY, message: "")))
+        #expect(!connectionSurvives(SQLiteError(resultCode: SQLITE_READONLY, message: "")))
+        #expect(!connectionSurvives(SQLiteError(resultCode: SQLITE_IOERR, message: "")))
         #expect(!connectionSurvives(CocoaError(.fileNoSuchFile)))
     }
 

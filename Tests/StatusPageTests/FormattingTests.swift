@@ -46,8 +46,14 @@ struct FormattingTests {
 
     @Test("escaping covers the five characters and control characters")
     func escaping() {
-        #expect(PageContentType.escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
-        #expect(PageContentType.escape("tab\there\u{7}") == "tab\there\u{FFFD}")
-        #expect(PageContentType.escape("ünï 🚀") == "ünï 🚀")
+        #expect(HTML.escape("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        #expect(HTML.escape("tab\there\u{7}") == "tab\there\u{FFFD}")
+        #expect(HTML.escape("ünï 🚀") == "ünï 🚀")
+    }
+
+    @Test("escaping keeps Latin-1 text and replaces C1 control characters")
+    func latin1() {
+        #expect(HTML.escape("a · b ü") == "a · b ü")
+        #expect(HTML.escape("a\u{85}b\u{9F}") == "a\u{FFFD}b\u{FFFD}")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HealthCore
 import StatusPage
 import Testing

@@ -1,5 +1,5 @@
 import HealthCore
-import StatusPage
+@testable import StatusPage
 import Testing
 
 @Suite("Status page frame")
@@ -41,6 +41,12 @@ struct PageFrameTests {
         #expect(!page.contains("<link rel=\"stylesheet\""))
         #expect(!page.contains("http://") && !page.contains("https://"))
         #expect(page.hasSuffix("</html>\n"))
+    }
+
+    @Test("the stylesheet reaches the page whole, unescaped")
+    func stylesheet() {
+        let page = StatusPage.overview(providers: Fixtures.demo, best: nil, generatedAt: Fixtures.now, version: "1")
+        #expect(page.contains("<style>\n" + Stylesheet.css + "</style>"))
     }
 
     @Test("each status class maps to its colour: green, amber, orange, purple, red")

@@ -307,7 +307,7 @@ def test_dockerfile_builds_with_the_shared_script_and_runs_unprivileged():
     assert "ARG SWIFT_IMAGE=swift:6.1-bookworm" in text
     assert "ARG RUNTIME_IMAGE=debian:bookworm-slim" in text
     assert "scripts/build.sh" in text
-    for pkg in ("ca-certificates", "libsqlite3-0"):
+    for pkg in ("ca-certificates", "libsqlite3-0", "libyaml-0-2"):
         assert pkg in text
     user = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert user and not user[-1].startswith(("root", "0:", "0 ")) and user[-1] != "0"
@@ -344,7 +344,7 @@ def test_compose_wires_the_pack_together():
 def test_build_script_builds_the_release_product_and_prints_its_path():
     text = (REPO_ROOT / "scripts/build.sh").read_text()
     assert "apt-get update" in text and "apt-get install -y" in text
-    for pkg in ("libsqlite3-dev", "zlib1g-dev"):
+    for pkg in ("libsqlite3-dev", "libyaml-dev", "zlib1g-dev"):
         assert pkg in text
     assert "-c release" in text and "--product provider-health-exporter" in text
     assert "-warnings-as-errors" in text and "--static-swift-stdlib" in text

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// Everything one provider kind means, in one place: how its requests prove who sends them, where its API is,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// The registry: every provider kind's spec. A kind is its file in Probing/Kinds (which also declares its name,

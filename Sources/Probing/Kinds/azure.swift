@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// Azure OpenAI: the resource's endpoint (`https://{resource}.openai.azure.com`), an `api-key` header or an Entra

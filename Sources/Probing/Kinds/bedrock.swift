@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// AWS Bedrock: requests signed with SigV4 (credentials from the environment or the shared credentials file,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// Gemini: `GET {base}/v1beta/models?pageSize=1000` with the key in `x-goog-api-key` (never in the URL: URLs end

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import HealthCore
 
 /// OpenRouter: the model list plus `GET {base}/key`, which validates the key and reports remaining credit
@@ -53,8 +57,8 @@ struct OpenRouterKind: ProviderKindSpec {
 
     /// A key with a credit limit (non-null) and nothing left of it.
     static func outOfCredit(_ data: [String: Any]) -> Bool {
-        guard let limit = data["limit"], !(limit is NSNull),
-            let remaining = (data["limit_remaining"] as? NSNumber)?.doubleValue
+        guard let limit = data["limit"], !(limit is JSONText.Null),
+            let remaining = data["limit_remaining"] as? Double
         else { return false }
         return remaining <= 0
     }

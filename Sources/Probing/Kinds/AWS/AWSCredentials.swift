@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The AWS credentials requests are signed with, found the way the AWS CLI and SDKs find them (the parts of it
 /// a probe needs): the `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` environment
@@ -15,7 +19,7 @@ struct AWSCredentials: Sendable {
         -> AWSCredentials
     {
         func value(_ name: String) -> String? {
-            environment[name].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+            environment[name].map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
         }
         // A profile chosen in the configuration wins over keys that happen to be in the environment.
         if configuredProfile == nil, let keyID = value("AWS_ACCESS_KEY_ID") {
@@ -46,16 +50,16 @@ struct AWSCredentials: Sendable {
         var current: String?
         var found: [String: String]?
         for rawLine in text.split(whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("["), line.hasSuffix("]") {
-                current = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+                current = line.dropFirst().dropLast().trimmingWhitespace()
                 if current == profile, found == nil { found = [:] }
                 continue
             }
             guard current == profile, let equals = line.firstIndex(of: "=") else { continue }
-            let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            let key = line[..<equals].trimmingWhitespace().lowercased()
+            let value = line[line.index(after: equals)...].trimmingWhitespace()
             if !value.isEmpty { found?[key] = value }
         }
         return found

@@ -1,5 +1,10 @@
 import Crypto
+import HealthCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// AWS Signature Version 4 (header form): the `Authorization` header of a request, from its method, target,
 /// headers and body, so that AWS can check who sent it and that nothing was changed on the way.
@@ -82,15 +87,13 @@ struct SigV4Signer: Sendable {
 
     /// `20240501T120000Z`, in UTC.
     static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
-        return String(format: "%04d", c.year ?? 0) + two(c.month) + two(c.day) + "T" + two(c.hour) + two(c.minute)
-            + two(c.second) + "Z"
+        UTCTimestamp(unixSeconds: date.timeIntervalSince1970).basicFormat
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes { text += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 }
