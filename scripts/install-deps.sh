@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(libsqlite3-dev zlib1g-dev curl openssl)
 if [ "${1:-}" = "--test" ]; then
   packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk)
+  # The deployment tests (integration/deploy): the Debian package and the runtime image in debootstrap chroots.
+  packages+=(debootstrap dpkg-dev lintian)
 fi
 
 missing=()
