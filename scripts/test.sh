@@ -29,10 +29,29 @@ release_build() {
 }
 
 stage "install dependencies" scripts/install-deps.sh --test
+
+# The deployment tests' debootstrap needs only the network and the disk: it runs in the background while Swift
+# compiles, and the tests take it from $DEPLOY_BASE_CHROOT.
+deploy_dir="$(mktemp -d)"
+export DEPLOY_BASE_CHROOT="$deploy_dir/base"
+integration/deploy/make-base-chroot.sh "$DEPLOY_BASE_CHROOT" >"$deploy_dir/debootstrap.log" 2>&1 &
+debootstrap_pid=$!
+cleanup() {
+  kill "$debootstrap_pid" 2>/dev/null || true
+  wait "$debootstrap_pid" 2>/dev/null || true
+  rm -rf --one-file-system "$deploy_dir" || true
+  print_stage_times
+}
+trap cleanup EXIT
+wait_for_base_chroot() {
+  wait "$debootstrap_pid" || { cat "$deploy_dir/debootstrap.log"; echo "debootstrap of the base chroot failed" >&2; return 1; }
+}
+
 stage "swift build (warnings are errors)" swift build -Xswiftc -warnings-as-errors
 stage "swift test" swift test -Xswiftc -warnings-as-errors
 stage "pack checks: generated files up to date, promtool, amtool, dashboard lint" scripts/check-pack.sh
 stage "release build (scripts/build.sh, as the Dockerfile, the package and the demo build it)" release_build
+stage "wait for the base chroot (debootstrap in the background)" wait_for_base_chroot
 stage "deployment: Debian package and runtime image in debootstrap chroots" \
   python3 -m pytest -q -p no:cacheprovider --durations=5 integration/deploy
 

@@ -207,7 +207,7 @@ public final class HTTPProbeClient: Sendable {
             return group.next().makeFailedFuture(ExchangeFailure.tls)
         }
         return ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(300))  // a backstop: the request's deadline ends it first
             .channelInitializer { channel in
                 do {

@@ -1,7 +1,8 @@
 """Deployment tests: the Debian package and the container image's runtime stage, each in a debootstrap chroot of
 Debian bookworm (minbase), run for real without Docker or a booted systemd.
 
-One `debootstrap --variant=minbase bookworm` per session; each test chroot is a copy of it (seconds, not minutes).
+One `debootstrap --variant=minbase bookworm` per session (make-base-chroot.sh; scripts/test.sh makes it in the
+background and passes it in $DEPLOY_BASE_CHROOT); each test chroot is a copy of it (seconds, not minutes).
 Needs root (debootstrap, chroot, unshare), the Debian mirror ($DEBIAN_MIRROR, default deb.debian.org), the tools
 `scripts/install-deps.sh --test` installs (debootstrap, dpkg-dev, lintian) and the release binary ($RELEASE_BIN, as
 scripts/test.sh exports it). The seconds of each step are printed at the end of the run.
@@ -23,12 +24,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "integration" / "chaos"))
 
 from common import free_port, request  # noqa: E402
-
-MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
-SUITE = "bookworm"
-# Downloaded .debs only (debootstrap checks each against the signed Release file), never an unpacked tree: a rerun
-# on the same machine skips the download; a fresh machine fills it.
-DEBOOTSTRAP_CACHE = REPO_ROOT / ".build" / "debootstrap-cache"
 
 STEP_SECONDS: list[tuple[str, float]] = []
 
@@ -59,7 +54,9 @@ def run(cmd, what, **kwargs):
 
 
 def in_chroot(root, *cmd, what, **kwargs):
-    return run(["chroot", root, *cmd], what, **kwargs)
+    """Runs cmd inside the chroot with its own /proc (unshare --mount-proc: gone when cmd ends, whatever happens).
+    Without /proc a Swift program sees no arguments: the runtime reads them from /proc/self/cmdline."""
+    return run(["unshare", f"--mount-proc={root}/proc", "chroot", root, *cmd], what, **kwargs)
 
 
 def require_tools():
@@ -81,15 +78,17 @@ def release_binary():
 
 @pytest.fixture(scope="session")
 def base_chroot(tmp_path_factory):
-    """A pristine debootstrap minbase of bookworm; tests work on copies (copy_chroot)."""
+    """A pristine debootstrap minbase of bookworm (make-base-chroot.sh); tests work on copies (copy_chroot)."""
     require_tools()
+    prepared = os.environ.get("DEPLOY_BASE_CHROOT")
+    if prepared:
+        root = Path(prepared)
+        if not (root / "etc" / "debian_version").exists():
+            pytest.fail(f"DEPLOY_BASE_CHROOT={prepared} holds no debootstrapped system", pytrace=False)
+        return root
     root = tmp_path_factory.mktemp("debootstrap") / "base"
-    DEBOOTSTRAP_CACHE.mkdir(parents=True, exist_ok=True)
     with timed("debootstrap --variant=minbase bookworm"):
-        run(["debootstrap", "--variant=minbase", f"--cache-dir={DEBOOTSTRAP_CACHE}", SUITE, root, MIRROR],
-            f"debootstrap of {SUITE} from {MIRROR}")
-    # apt inside the chroots resolves the mirror's name like the host does.
-    shutil.copy("/etc/resolv.conf", root / "etc" / "resolv.conf")
+        run([Path(__file__).parent / "make-base-chroot.sh", root], "debootstrap of the base chroot")
     return root
 
 

@@ -24,14 +24,10 @@ STATE_DIR = f"/var/lib/{PACKAGE}"
 
 # lintian warnings this package keeps, and why. Any other warning, and every error, fails the test.
 ACCEPTED_LINTIAN_WARNINGS = {
-    # Swift's static standard library is built without -fstack-protector everywhere, and the release build does
-    # not ask the C compiler for it either.
-    "hardening-no-fortify-functions",
-    # The Swift toolchain links with --build-id but not with -z relro -z now by default.
-    "hardening-no-relro",
-    "hardening-no-bindnow",
-    # A package built from a Swift toolchain outside Debian, by dpkg-deb: no source package, no debian/ directory.
+    # The flags are documented by --help and the README; no manual page is generated from them yet.
     "no-manual-page",
+    # /etc/default/provider-health-exporter is 0640 on purpose: it holds the provider API keys.
+    "non-standard-file-perm",
 }
 
 
@@ -66,7 +62,7 @@ def test_package_carries_the_unit_configuration_and_dependencies(deb, release_bi
 
 def test_lintian_reports_no_errors(deb):
     with timed("lintian"):
-        result = subprocess.run(["lintian", "--no-tag-display-limit", "--display-info", str(deb)],
+        result = subprocess.run(["lintian", "--tag-display-limit", "0", str(deb)],
                                 capture_output=True, text=True)
     tags = [line for line in result.stdout.splitlines() if re.match(r"^[EWIX]: ", line)]
     errors = [line for line in tags if line.startswith("E: ")]
