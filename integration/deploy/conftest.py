@@ -25,6 +25,9 @@ sys.path.insert(0, str(REPO_ROOT / "integration" / "chaos"))
 
 from common import free_port, request  # noqa: E402
 
+# The demo with a cycle a second: its first statuses within seconds, not after the default 30 s cycle.
+DEMO_FAST = ("--aggregation.interval", "1s")
+
 STEP_SECONDS: list[tuple[str, float]] = []
 
 

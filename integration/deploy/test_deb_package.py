@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, in_chroot, run, serve_in_chroot, timed, wait_for
+from conftest import DEMO_FAST, REPO_ROOT, in_chroot, run, serve_in_chroot, timed, wait_for
 
 PACKAGE = "provider-health-exporter"
 UNIT = f"/lib/systemd/system/{PACKAGE}.service"
@@ -136,7 +136,7 @@ def exec_start(installed):
 
 def test_packaged_binary_serves_the_demo(installed, tmp_path):
     with timed("packaged binary: demo serving /metrics in the chroot"), \
-            serve_in_chroot(installed, f"{PACKAGE}:{PACKAGE}", "/", [f"/usr/bin/{PACKAGE}", "--demo",
+            serve_in_chroot(installed, f"{PACKAGE}:{PACKAGE}", "/", [f"/usr/bin/{PACKAGE}", "--demo", *DEMO_FAST,
                                                                    "--history.path", ":memory:"],
                             tmp_path / "demo.log") as served:
         wait_for(lambda: 'provider_status{provider="demo-healthy",status="healthy"} 1' in served.get("/metrics")[2]

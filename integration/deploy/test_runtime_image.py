@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO_ROOT, in_chroot, serve_in_chroot, timed, wait_for
+from conftest import DEMO_FAST, REPO_ROOT, in_chroot, serve_in_chroot, timed, wait_for
 
 # What the Dockerfile's runtime stage does after setup.sh; test_dockerfile_runs_what_this_test_runs keeps them equal.
 BINARY = "/usr/local/bin/provider-health-exporter"
@@ -51,7 +51,7 @@ def test_runtime_image_serves_metrics(runtime_image, tmp_path):
     ldd = in_chroot(runtime_image, "ldd", BINARY, what="ldd of the binary in the runtime image")
     assert "not found" not in ldd.stdout, f"libraries missing from the runtime image:\n{ldd.stdout}"
     with timed("runtime image: demo serving /metrics"), \
-            serve_in_chroot(runtime_image, USER, WORKDIR, [BINARY, "--demo"], tmp_path / "exporter.log") as served:
+            serve_in_chroot(runtime_image, USER, WORKDIR, [BINARY, "--demo", *DEMO_FAST], tmp_path / "exporter.log") as served:
         def demo_metrics():
             status, _, body = served.get("/metrics")
             text = body.decode()
