@@ -97,12 +97,18 @@ def base_chroot(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def copy_chroot(base_chroot, tmp_path_factory):
+    copies = []
+
     def copy(name):
         target = tmp_path_factory.mktemp(name) / "root"
         with timed(f"copy the base chroot ({name})"):
             run(["cp", "-a", base_chroot, target], f"copying the base chroot to {target}")
+        copies.append(target)
         return target
-    return copy
+    yield copy
+    # A few hundred megabytes each; --one-file-system never follows into a mount left behind.
+    for target in copies:
+        subprocess.run(["rm", "-rf", "--one-file-system", str(target)], check=False)
 
 
 class ChrootProcess:

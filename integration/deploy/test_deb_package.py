@@ -66,6 +66,7 @@ def test_lintian_reports_no_errors(deb):
                                 capture_output=True, text=True)
     tags = [line for line in result.stdout.splitlines() if re.match(r"^[EWIX]: ", line)]
     errors = [line for line in tags if line.startswith("E: ")]
+    assert result.returncode == 0 or errors, f"lintian failed (exit {result.returncode}):\n{result.stderr}"
     assert not errors, "lintian errors:\n" + "\n".join(tags)
     warnings = {line.split()[2] for line in tags if line.startswith("W: ")}
     unexpected = warnings - ACCEPTED_LINTIAN_WARNINGS
