@@ -30,17 +30,11 @@ LABEL org.opencontainers.image.title="provider-health-exporter" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="Apache-2.0"
 
-# libsqlite3-0 for the history store, libyaml-0-2 for the configuration, ca-certificates for HTTPS to the
-# providers (TLS itself is BoringSSL, linked into the binary).
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libsqlite3-0 libyaml-0-2 \
-    && rm -rf /var/lib/apt/lists/*
-
-RUN groupadd --system --gid 65532 exporter \
-    && useradd --system --uid 65532 --gid exporter --no-create-home \
-       --home-dir /var/lib/provider-health-exporter --shell /usr/sbin/nologin exporter \
-    && install -d -o exporter -g exporter -m 0750 /var/lib/provider-health-exporter \
-    && install -d -m 0755 /etc/provider-health-exporter
+# The runtime packages (packaging/runtime/packages.txt), the unprivileged user 65532 and its directories: the same
+# script the runtime-image test runs in a debootstrap chroot of bookworm (integration/deploy), so this stage is tested
+# without a Docker engine.
+COPY packaging/runtime/ /tmp/runtime/
+RUN /tmp/runtime/setup.sh && rm -rf /tmp/runtime
 
 COPY --from=build /out/provider-health-exporter /usr/local/bin/provider-health-exporter
 

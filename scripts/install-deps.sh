@@ -7,6 +7,8 @@ packages=(libsqlite3-dev libyaml-dev zlib1g-dev curl openssl)
 if [ "${1:-}" = "--test" ]; then
   # tinyproxy: the probe tests go through a real HTTP proxy.
   packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk tinyproxy)
+  # The deployment tests (integration/deploy): the Debian package and the runtime image in debootstrap chroots.
+  packages+=(debootstrap dpkg-dev lintian)
 fi
 
 missing=()

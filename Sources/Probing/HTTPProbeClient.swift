@@ -264,7 +264,7 @@ public final class HTTPProbeClient: Sendable {
         let proxy = route.proxy
         if proxy != nil { proxyWait.begin() }
         let connected = ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(300))  // a backstop: the request's deadline ends it first
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
