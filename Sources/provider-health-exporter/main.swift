@@ -22,6 +22,18 @@ struct ProviderHealthExporter: AsyncParsableCommand {
         abstract: "Watches the health of LLM API providers and exports it to Prometheus.",
         version: ExporterVersion.version)
 
+    /// On Linux the Swift runtime reads the command line from `/proc/self/cmdline`: where `/proc` is not mounted
+    /// (a bare chroot) it sees no arguments at all, not even the program's name, and the exporter would silently
+    /// serve its defaults instead of the configuration it was given. That is refused with a clear error.
+    static func main() async {
+        guard !CommandLine.arguments.isEmpty else {
+            let message = "provider-health-exporter: cannot read the command line (is /proc mounted?)\n"
+            _ = message.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+            Glibc.exit(2)
+        }
+        await main(nil)
+    }
+
     @Option(name: .customLong("config.file"), help: "YAML configuration file. Without it, providers are discovered from the environment.")
     var configFile: String?
 

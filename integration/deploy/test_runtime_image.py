@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -61,3 +62,13 @@ def test_runtime_image_serves_metrics(runtime_image, tmp_path):
         # The history lands in the WORKDIR (the default relative --history.path), writable by the image's user.
         wait_for(lambda: (runtime_image / WORKDIR.lstrip("/") / "provider-health-history.sqlite").exists(), 30,
                  "the history file in the WORKDIR", served.log)
+
+
+def test_without_proc_the_binary_refuses_instead_of_serving_defaults(runtime_image):
+    # The Swift runtime reads the command line from /proc/self/cmdline: in a chroot without /proc the binary sees no
+    # arguments. It must say so and stop, not serve its defaults in place of the configuration it was given.
+    result = subprocess.run(["chroot", str(runtime_image), BINARY, "--config.check", "--config.file", "/nonexistent"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "cannot read the command line (is /proc mounted?)" in result.stderr
+    assert "listening" not in result.stdout + result.stderr
