@@ -91,36 +91,6 @@ public struct ProbeProxy: Sendable, Hashable, CustomStringConvertible {
     public var secrets: [String] { password.map { [$0] } ?? [] }
 }
 
-/// `host`, `host:port`, `[v6]`, `[v6]:port`; nil when there is no valid host or the port is not 1...65535.
-private func splitHostPort(_ authority: Substring) -> (String, Int?)? {
-    var host: Substring
-    var portText: Substring?
-    if authority.first == "[" {
-        guard let close = authority.firstIndex(of: "]") else { return nil }
-        host = authority[authority.index(after: authority.startIndex)..<close]
-        let after = authority[authority.index(after: close)...]
-        if !after.isEmpty {
-            guard after.first == ":" else { return nil }
-            portText = after.dropFirst()
-        }
-    } else {
-        host = authority
-        if let colon = authority.lastIndex(of: ":") {
-            host = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
-        }
-        guard !host.contains(":") else { return nil }
-    }
-    guard !host.isEmpty,
-        host.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-._:".unicodeScalars.contains($0) })
-    else { return nil }
-    guard let portText else { return (String(host), nil) }
-    guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy(\.isASCII), let port = Int(portText),
-        (1...65535).contains(port)
-    else { return nil }
-    return (String(host), port)
-}
-
 /// `%XX` escapes decoded; nil for a broken escape or bytes that are not UTF-8.
 private func percentDecoded(_ text: Substring) -> String? {
     var bytes: [UInt8] = []

@@ -40,47 +40,16 @@ public struct ProbeURL: Sendable, Equatable {
         var rest = text[schemeEnd.upperBound...]
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        var authority = rest[..<authorityEnd]
+        let authority = rest[..<authorityEnd]
         var target = String(rest[authorityEnd...])
         if target.isEmpty || target.first == "?" { target = "/" + target }
         // Credentials in the URL are not supported: they would travel in clear text in logs and headers.
         guard !authority.contains("@") else { return nil }
-        var host: Substring
-        var portText: Substring?
-        if authority.first == "[" {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if !after.isEmpty {
-                guard after.first == ":" else { return nil }
-                portText = after.dropFirst()
-            }
-        } else {
-            if let colon = authority.lastIndex(of: ":") {
-                portText = authority[authority.index(after: colon)...]
-                authority = authority[..<colon]
-            }
-            host = authority
-        }
-        guard !host.isEmpty, host.unicodeScalars.allSatisfy(Self.isHostScalar),
+        guard let (host, port) = splitHostPort(authority),
             !target.contains(where: { $0.isWhitespace || $0.isNewline })
         else { return nil }
-        var port = scheme == .https ? 443 : 80
-        if let portText {
-            guard !portText.isEmpty, portText.count <= 5, let value = Int(portText), (1...65535).contains(value)
-            else { return nil }
-            port = value
-        }
-        self.origin = Origin(scheme: scheme, host: host.lowercased(), port: port)
+        self.origin = Origin(scheme: scheme, host: host.lowercased(), port: port ?? (scheme == .https ? 443 : 80))
         self.target = target
-    }
-
-    /// Letters, digits, `-`, `.`, `_` and (IPv6 literals) `:`: no spaces, controls, `%` or non-ASCII.
-    private static func isHostScalar(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar {
-        case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "_", ":": return true
-        default: return false
-        }
     }
 
     /// The URL a `Location` header points to, resolved against this one; nil when it is not http(s).
@@ -101,5 +70,42 @@ public struct ProbeURL: Sendable, Equatable {
         if let hash = resolved.target.firstIndex(of: "#") { resolved.target = String(resolved.target[..<hash]) }
         guard !resolved.target.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
         return resolved
+    }
+}
+
+/// The authority of a provider or proxy URL: `host`, `host:port`, `[v6]`, `[v6]:port`; nil when there is no valid
+/// host (an IPv6 literal must be bracketed) or the port is not 1...65535.
+func splitHostPort(_ authority: Substring) -> (String, Int?)? {
+    var host: Substring
+    var portText: Substring?
+    if authority.first == "[" {
+        guard let close = authority.firstIndex(of: "]") else { return nil }
+        host = authority[authority.index(after: authority.startIndex)..<close]
+        let after = authority[authority.index(after: close)...]
+        if !after.isEmpty {
+            guard after.first == ":" else { return nil }
+            portText = after.dropFirst()
+        }
+    } else {
+        host = authority
+        if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            portText = authority[authority.index(after: colon)...]
+        }
+        guard !host.contains(":") else { return nil }
+    }
+    guard !host.isEmpty, host.unicodeScalars.allSatisfy(isHostScalar) else { return nil }
+    guard let portText else { return (String(host), nil) }
+    guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy(\.isASCII), let port = Int(portText),
+        (1...65535).contains(port)
+    else { return nil }
+    return (String(host), port)
+}
+
+/// Letters, digits, `-`, `.`, `_` and (IPv6 literals) `:`: no spaces, controls, `%` or non-ASCII.
+private func isHostScalar(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar {
+    case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "_", ":": return true
+    default: return false
     }
 }
