@@ -24,6 +24,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until(predicate, timeout, interval=0.2, what="condition", log=None):
+    """Polls predicate until it returns something true (returned) or timeout seconds pass (AssertionError naming
+    what was awaited, the last answer or error, and log() when given). Connection errors count as "not yet"."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (OSError, urllib.error.URLError) as e:  # not listening yet
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})"
+                         + (f"\n--- log\n{log()}" if log else ""))
+
+
 def request(url, method="GET", body=None, headers=None, timeout=10):
     """(status, lower-cased headers, body); HTTP errors are answers too."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})

@@ -23,7 +23,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "integration" / "chaos"))
 
-from common import free_port, request  # noqa: E402
+from common import free_port, request, wait_until  # noqa: E402
 
 # The demo with a cycle a second: its first statuses within seconds, not after the default 30 s cycle.
 DEMO_FAST = ("--aggregation.interval", "1s")
@@ -157,15 +157,4 @@ def serve_in_chroot(root, userspec, workdir, args, log_path):
 
 
 def wait_for(predicate, timeout, what, log=None):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except OSError as e:
-            last = e
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout} s waiting for {what} (last: {last!r})"
-                + (f"\n--- log\n{log()}" if log else ""), pytrace=False)
+    return wait_until(predicate, timeout, what=what, log=log)

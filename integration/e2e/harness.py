@@ -25,7 +25,7 @@ DEMO_STATUSES = {
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "integration", "chaos"))
 
-from common import free_port, request  # noqa: E402
+from common import free_port, request, wait_until  # noqa: E402
 
 
 def http_get(url, headers=None, timeout=5):
@@ -41,20 +41,6 @@ def exporter_bin():
     if not os.access(path, os.X_OK):
         pytest.fail(f"exporter binary not found at {path}: build it (swift build) or set EXPORTER_BIN")
     return path
-
-
-def wait_until(predicate, timeout, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except (OSError, urllib.error.URLError) as e:  # not listening yet
-            last = e
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 class Exporter:
