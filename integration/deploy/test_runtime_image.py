@@ -72,3 +72,10 @@ def test_without_proc_the_binary_refuses_instead_of_serving_defaults(runtime_ima
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "cannot read the command line (is /proc mounted?)" in result.stderr
     assert "listening" not in result.stdout + result.stderr
+
+
+def test_the_shipped_binary_is_at_most_40_mb(release_binary):
+    # Any `import Foundation` in the static link brings ICU's data back (about 44 MB); see "Binary size and memory at
+    # idle" in docs/performance.md.
+    size = release_binary.stat().st_size
+    assert size <= 40_000_000, f"{release_binary} is {size / 1e6:.1f} MB (limit 40 MB): did full Foundation come back?"
