@@ -234,6 +234,12 @@ def probed_everything(exporter):
     return len(providers) == len(KEYS) and all(p.get("last_check") for p in providers.values())
 
 
+def statuses_of(exporter, *names):
+    status, body = exporter.json("/api/providers/status")
+    by_name = {p["name"]: p for p in body.get("providers", [])} if status == 200 else {}
+    return [by_name.get(name, {}).get("status") for name in names]
+
+
 @pytest.mark.parametrize("log_format", ["logfmt", "json"])
 def test_no_key_on_any_route_page_log_or_foreign_server(log_format):
     trap, elsewhere = serve(Trap), serve(Trap)
@@ -248,6 +254,9 @@ def test_no_key_on_any_route_page_log_or_foreign_server(log_format):
                               os.path.join(tmp, "h.sqlite"), "--web.admin-token-file", admin, "--web.ingest-token-file",
                               ingest, "--log.level", "debug", "--log.format", log_format, env=ENV) as exporter:
                 wait_until(lambda: probed_everything(exporter), 20, what="every provider probed")
+                # A provider is down only once the status rules have enough failures in a row, not at its first check.
+                wait_until(lambda: all(s == "down" for s in statuses_of(exporter, "garbage", "bad-json")), 30,
+                           what="garbage and bad-json down")
                 responses = every_route(exporter)
                 # Each error path really happened.
                 _, body = exporter.json("/api/providers/status")
