@@ -86,6 +86,14 @@ def rss_kib(pid):
         return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
 
+def rss_parts(pid):
+    """VmRSS split into anonymous, file-backed and shared-memory pages, and the thread count: what grew, when RSS
+    grows."""
+    with open(f"/proc/{pid}/status") as f:
+        text = f.read()
+    return {key: re.search(rf"{key}:\s+(\d+)", text).group(1) for key in ("RssAnon", "RssFile", "RssShmem", "Threads")}
+
+
 def scrape_latencies_ms(port, seconds, rate=50, gzip=True):
     """Scrapes /metrics at a steady rate on one keep-alive connection, as a few Prometheus servers would, and
     returns each scrape's time from request to last body byte, in milliseconds, sorted."""
@@ -185,6 +193,6 @@ def test_a_thousand_hanging_providers():
                 assert timeouts >= PROVIDERS and other == 0, (timeouts, other)
                 assert len(last_probes) == PROVIDERS and not stale, stale[:5]
                 assert p99 < 10, hanging[-10:]
-                assert after <= baseline * 1.10 + 4096, (baseline, during, after)
+                assert after <= baseline * 1.10 + 4096, (baseline, during, after, rss_parts(exporter.proc.pid))
     finally:
         fleet.close()
