@@ -7,6 +7,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import json
+import shutil
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 
@@ -151,3 +154,33 @@ def metric_value(text, name, **labels):
             if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
                 return s.value
     return None
+
+
+@contextmanager
+def run_prometheus(config_text, workdir):
+    """A real Prometheus on a free loopback port with this configuration and its TSDB in workdir; yields its base
+    URL once it is ready, and stops it afterwards. Its log is workdir/prometheus.log."""
+    prometheus = shutil.which("prometheus")
+    if prometheus is None:
+        pytest.fail("prometheus is not installed (apt-get install prometheus)")
+    config = os.path.join(workdir, "prometheus.yml")
+    with open(config, "w") as f:
+        f.write(config_text)
+    port = free_port()
+    with open(os.path.join(workdir, "prometheus.log"), "w") as log:
+        proc = subprocess.Popen([prometheus, f"--config.file={config}", f"--storage.tsdb.path={workdir}/data",
+                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: http_get(base + "/-/ready")[0] == 200, 30, what="prometheus ready")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def prometheus_query(base, expr):
+    """The result vector of an instant query."""
+    status, _, body = http_get(f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
+    assert status == 200, body
+    return json.loads(body)["data"]["result"]

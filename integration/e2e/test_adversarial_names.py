@@ -18,7 +18,7 @@ import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from harness import fake_openai, free_port, http_get, run_exporter, wait_until
+from harness import fake_openai, http_get, prometheus_query, run_exporter, run_prometheus, wait_until
 
 OPENMETRICS = {"Accept": "application/openmetrics-text; version=1.0.0"}
 
@@ -164,25 +164,11 @@ def test_hostile_names_keep_every_format_valid_and_distinct():
 
 
 def prometheus_ingests(exporter, tmp):
-    prometheus = shutil.which("prometheus")
-    if prometheus is None:
-        pytest.fail("prometheus is not installed (apt-get install prometheus)")
-    config = os.path.join(tmp, "prometheus.yml")
-    with open(config, "w") as f:
-        f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: hostile\n"
-                f"    static_configs:\n      - targets: ['127.0.0.1:{exporter.port}']\n")
-    port = free_port()
-    log_path = os.path.join(tmp, "prometheus.log")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([prometheus, f"--config.file={config}", f"--storage.tsdb.path={tmp}/data",
-                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    config = ("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: hostile\n"
+              f"    static_configs:\n      - targets: ['127.0.0.1:{exporter.port}']\n")
+    with run_prometheus(config, tmp) as base:
         def query(expr):
-            status, _, body = http_get(f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
-            assert status == 200, body
-            return json.loads(body)["data"]["result"]
-        wait_until(lambda: http_get(base + "/-/ready")[0] == 200, 30, what="prometheus ready")
+            return prometheus_query(base, expr)
         names = wait_until(lambda: {r["metric"]["provider"] for r in query("provider_health_score")} >= set(HOSTILE)
                            and {r["metric"]["provider"] for r in query("provider_health_score")}, 30,
                            what="every hostile provider in Prometheus")
@@ -195,9 +181,6 @@ def prometheus_ingests(exporter, tmp):
         status, _, body = http_get(base + "/api/v1/targets")
         target = json.loads(body)["data"]["activeTargets"][0]
         assert target["health"] == "up" and not target["lastError"], target
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    with open(log_path) as f:
+    with open(os.path.join(tmp, "prometheus.log")) as f:
         log = f.read()
     assert "duplicate sample" not in log.lower() and "invalid" not in log.lower(), log[-2000:]

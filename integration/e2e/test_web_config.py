@@ -7,14 +7,13 @@ import signal
 import ssl
 import subprocess
 import tempfile
-import urllib.parse
 import urllib.request
 from base64 import b64encode
 from contextlib import contextmanager
 
 import pytest
 
-from harness import exporter_bin, free_port, http_get, wait_until
+from harness import exporter_bin, free_port, http_get, prometheus_query, run_prometheus, wait_until
 
 USER = "prometheus"
 PASSWORD = "scrape-pass-7f3a"
@@ -72,15 +71,9 @@ def exporter_with_web_config(web_config, cafile):
         os.unlink(log.name)
 
 
-def query(base, expr):
-    status, _, body = http_get(f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
-    assert status == 200, body
-    return json.loads(body)["data"]["result"]
-
-
 def test_prometheus_scrapes_over_https_with_basic_auth():
-    prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
-    if prometheus is None or promtool is None:
+    promtool = shutil.which("promtool")
+    if promtool is None:
         pytest.fail("prometheus is not installed (apt-get install prometheus)")
     with tempfile.TemporaryDirectory() as tmp:
         make_certificates(tmp)
@@ -105,38 +98,24 @@ def test_prometheus_scrapes_over_https_with_basic_auth():
             assert status == 200 and b"provider_health_exporter_build_info" in body
             assert headers["x-content-type-options"] == "nosniff"
 
-            config = os.path.join(tmp, "prometheus.yml")
             job = ("  - job_name: {name}\n    scheme: https\n    tls_config:\n      ca_file: {ca}\n"
                    "    basic_auth:\n      username: {user}\n      password: {password}\n"
                    "    static_configs:\n      - targets: ['127.0.0.1:{port}']\n")
-            with open(config, "w") as f:
-                f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
-                        + job.format(name="right-password", ca=cafile, user=USER, password=PASSWORD, port=port)
-                        + job.format(name="wrong-password", ca=cafile, user=USER, password="not-it", port=port))
-            prom_port = free_port()
-            prom_log = open(os.path.join(tmp, "prometheus.log"), "w")
-            proc = subprocess.Popen(
-                [prometheus, f"--config.file={config}", f"--storage.tsdb.path={tmp}/data",
-                 f"--web.listen-address=127.0.0.1:{prom_port}"], stdout=prom_log, stderr=subprocess.STDOUT)
-            prom = f"http://127.0.0.1:{prom_port}"
-            try:
-                wait_until(lambda: http_get(prom + "/-/ready")[0] == 200, 30, what="prometheus ready")
-
+            config = ("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
+                      + job.format(name="right-password", ca=cafile, user=USER, password=PASSWORD, port=port)
+                      + job.format(name="wrong-password", ca=cafile, user=USER, password="not-it", port=port))
+            with run_prometheus(config, tmp) as prom:
                 def up():
-                    result = {r["metric"]["job"]: r["value"][1] for r in query(prom, "up")}
+                    result = {r["metric"]["job"]: r["value"][1] for r in prometheus_query(prom, "up")}
                     return result if len(result) == 2 else None
                 ups = wait_until(up, 30, what="both jobs scraped")
                 assert ups == {"right-password": "1", "wrong-password": "0"}, ups
-                scores = wait_until(lambda: query(prom, 'provider_health_score{job="right-password"}'), 30,
+                scores = wait_until(lambda: prometheus_query(prom, 'provider_health_score{job="right-password"}'), 30,
                                     what="provider_health_score over HTTPS")
                 assert {r["metric"]["provider"] for r in scores} >= {"demo-healthy", "demo-down"}
                 _, _, body = http_get(prom + "/api/v1/targets")
                 wrong = [t for t in json.loads(body)["data"]["activeTargets"] if t["labels"]["job"] == "wrong-password"]
                 assert wrong and "401" in wrong[0]["lastError"], wrong
-            finally:
-                proc.terminate()
-                proc.wait(timeout=10)
-                prom_log.close()
             with open(log, encoding="utf-8", errors="replace") as f:
                 text = f.read()
             assert PASSWORD not in text and "not-it" not in text
