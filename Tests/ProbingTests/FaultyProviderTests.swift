@@ -180,7 +180,9 @@ extension NetworkTests {
                 #expect(results.count == 1_000)
                 #expect(results.allSatisfy { failure($0)?.0 == .timeout })
                 #expect(elapsed >= 2 && elapsed < 4)
-                #expect(server.connectionsAccepted == 1_000)
+                // Every request opened its own connection (the client queued none). The fake's accept loop may lag
+                // behind the kernel on a loaded machine: it accepts the last of them soon after.
+                #expect(await eventually(within: 5) { server.connectionsAccepted == 1_000 }, "\(server.connectionsAccepted)")
                 // Every timed-out connection was closed.
                 #expect(await eventually { server.connectionsOpen == 0 })
             }
