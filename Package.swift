@@ -129,7 +129,11 @@ let package = Package(
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
-        .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
+        .testTarget(
+            name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"],
+            // OTLP exports written by integration/e2e/otlp_spans.py, read from the source tree.
+            exclude: ["testdata"]
+        ),
         .testTarget(
             name: "ExporterConfigTests",
             dependencies: ["ExporterConfig", "HealthCore", "Probing"],
