@@ -25,8 +25,10 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   # botocore: the bedrock tests' fake checks every SigV4 signature with it.
-  python3 -c 'import prometheus_client, pytest, botocore' 2>/dev/null \
-    || python3 -m pip install -q prometheus_client pytest botocore
+  # opentelemetry-*: the OTLP tests export spans with the real OpenTelemetry Python SDK (it brings protobuf).
+  python3 -c 'import prometheus_client, pytest, botocore, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' \
+    2>/dev/null || python3 -m pip install -q prometheus_client pytest botocore opentelemetry-sdk \
+    opentelemetry-exporter-otlp-proto-http
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -1,38 +1,30 @@
 import CompressNIO
-import Exposition
 import ExporterServer
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import HealthCore
 import NIOCore
 import NIOHTTP1
 import OutcomeIngest
-import Synchronization
 
 /// `POST /v1/traces`: the OTLP/HTTP trace receiver. Its GenAI spans become gateway calls, recorded like every other
-/// traffic outcome; the other spans are counted and dropped.
+/// traffic outcome (`IngestRecorder.record`, OTLP's partial success: a span that maps to no provider is dropped
+/// alone); the other spans are counted in the recorder's dropped counter and left.
 ///
 /// Answers as the OTLP/HTTP specification says: 200 with an `ExportTraceServiceResponse` in the request's encoding
 /// (with `partial_success` only when spans were rejected), 400 with a `google.rpc.Status` for a malformed body,
 /// 413 for a body over the ingest limit (compressed or not), 415 for another content type.
-final class OTLPTraceReceiver: MetricsCollector {
-    let limits: IngestLimits
-    /// Records the calls; answers how many were rejected (unknown provider, ...) and why the first was.
-    let record: @Sendable ([GatewayCall]) -> (rejected: Int, firstRejection: String?)
-    /// Counts a refused request by `IngestRejection.reason`, with the outcomes route's refusals.
-    let countRefusal: @Sendable (String) -> Void
-    private let spans = Mutex<(ignored: UInt64, rejected: UInt64)>((0, 0))
+struct OTLPTraceReceiver: Sendable {
+    let ingest: IngestRecorder
 
-    init(
-        limits: IngestLimits, record: @escaping @Sendable ([GatewayCall]) -> (rejected: Int, firstRejection: String?),
-        countRefusal: @escaping @Sendable (String) -> Void
-    ) {
-        self.limits = limits
-        self.record = record
-        self.countRefusal = countRefusal
-    }
+    var limits: IngestLimits { ingest.limits }
 
     func receive(_ request: HTTPRequest) -> HTTPResponse {
         guard let encoding = OTLPEncoding(contentType: request.headers.first(name: "content-type")) else {
-            countRefusal("malformed")
+            ingest.countRejection(reason: IngestRejection.malformed("").reason)
             return HTTPResponse(
                 status: .unsupportedMediaType, contentType: "text/plain; charset=utf-8",
                 body: "OTLP/HTTP traces must be application/x-protobuf or application/json\n")
@@ -40,17 +32,19 @@ final class OTLPTraceReceiver: MetricsCollector {
         do throws(IngestRejection) {
             let body = try decompressedBody(request)
             let batch = try decodeOTLPTraces(body, encoding: encoding, limits: limits)
-            let recorded = batch.calls.isEmpty ? (rejected: 0, firstRejection: nil) : record(batch.calls)
-            let rejected = batch.rejectedSpans + recorded.rejected
-            spans.withLock {
-                $0.ignored += UInt64(batch.ignoredSpans)
-                $0.rejected += UInt64(rejected)
+            ingest.countDropped(batch.ignoredSpans, format: .otlp, reason: .notGenAI)
+            ingest.countDropped(batch.rejectedSpans, format: .otlp, reason: .invalid)
+            var recorded = GatewayIngestResult()
+            if !batch.calls.isEmpty {
+                recorded = try ingest.record(
+                    batch.calls, format: .otlp, allOrNothing: false, now: Date().timeIntervalSince1970)
             }
-            let message = [batch.firstRejection, recorded.firstRejection].compactMap { $0 }.joined(separator: "; ")
+            let rejected = batch.rejectedSpans + recorded.dropped.values.reduce(0, +)
+            let message = [batch.firstRejection, recorded.firstProblem].compactMap { $0 }.joined(separator: "; ")
             return answer(
                 .ok, OTLPResponse.export(rejectedSpans: rejected, errorMessage: message, encoding: encoding), encoding)
         } catch {
-            countRefusal(error.reason)
+            ingest.countRejection(reason: error.reason)
             let status = HTTPResponseStatus(statusCode: error.status)
             let message = "spans rejected: \(error.reason.replacingEvery("_", with: " ")): \(error.detail)"
             let code = OTLPResponse.grpcCode(httpStatus: error.status)
@@ -85,19 +79,5 @@ final class OTLPTraceReceiver: MetricsCollector {
 
     private func answer(_ status: HTTPResponseStatus, _ body: [UInt8], _ encoding: OTLPEncoding) -> HTTPResponse {
         HTTPResponse(status: status, headers: ["content-type": encoding.contentType], body: ByteBuffer(bytes: body))
-    }
-
-    /// provider_health_exporter_spans_ignored_total and _spans_rejected_total.
-    func collect(_ cycle: CycleReport?) -> [MetricFamily] {
-        let (ignored, rejected) = spans.withLock { $0 }
-        return [
-            .counter(
-                "provider_health_exporter_spans_ignored", "OTLP spans received without GenAI attributes: not calls to a provider.",
-                Double(ignored)),
-            .counter(
-                "provider_health_exporter_spans_rejected",
-                "OTLP GenAI spans rejected (no model, impossible times, unknown provider): OTLP's rejected_spans.",
-                Double(rejected)),
-        ]
     }
 }
