@@ -1,7 +1,32 @@
 // Throughput of the outcome decoder and batch check, in outcomes per second. Run a release build:
 //   swift run -c release ingest-bench [outcomes-per-batch] [batches]
+//   swift run -c release ingest-bench --otlp export.pb [batches]   (the OTLP trace decoder on an export's bytes)
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import HealthCore
 import OutcomeIngest
+
+if CommandLine.arguments.count > 2 && CommandLine.arguments[1] == "--otlp" {
+    let body = Array((try? Data(contentsOf: URL(fileURLWithPath: CommandLine.arguments[2]))) ?? Data())
+    let batches = CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 1_000
+    var decoded = 0
+    let elapsed = ContinuousClock().measure {
+        for _ in 0..<batches {
+            do {
+                decoded += try decodeOTLPTraces(body, encoding: .protobuf, limits: IngestLimits()).calls.count
+            } catch {
+                fatalError("benchmark export refused: \(error)")
+            }
+        }
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    print("otlp: \(decoded) spans in \(seconds) s = \(Int(Double(decoded) / seconds)) spans/s, "
+        + "\(Int(Double(body.count * batches) / 1_048_576 / seconds)) MiB/s")
+    exit(0)
+}
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let batchSize = arguments.first ?? 10_000

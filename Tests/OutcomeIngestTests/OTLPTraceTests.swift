@@ -223,6 +223,21 @@ import Testing
         #expect(call.reason == .rateLimited && call.errorLabel == nil)
     }
 
+    @Test(arguments: [
+        ("RateLimitError", FailureReason.rateLimited), ("openai.APITimeoutError", .timeout),
+        ("APIConnectionError", .connect), ("InternalServerError", .http5xx), ("AuthenticationError", .auth),
+        ("PermissionDeniedError", .auth), ("404", .http4xx), ("503", .http5xx), ("_OTHER", .badResponse),
+    ])
+    func errorTypesAreClassified(errorType: String, reason: FailureReason) throws {
+        let body = request { span in
+            span.attribute("gen_ai.provider.name") { $0.string(1, "openai") }
+            span.attribute("gen_ai.request.model") { $0.string(1, "gpt-4o") }
+            span.attribute("error.type") { $0.string(1, errorType) }
+        }
+        let call = try #require(try decode(body, .protobuf).calls.first)
+        #expect(!call.success && call.reason == reason && call.errorLabel == errorType)
+    }
+
     @Test func aBatchOverTheLimitIsRefusedWhole() {
         var limits = IngestLimits()
         limits.maxBatchSize = 3
