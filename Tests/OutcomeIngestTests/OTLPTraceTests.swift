@@ -12,7 +12,8 @@ import Testing
 /// OTLP trace exports made by the OpenTelemetry Python SDK (testdata, written by integration/e2e/otlp_spans.py),
 /// hand-built protobuf for the corners, and random and mutated bodies.
 @Suite struct OTLPTraceTests {
-    static let testdata = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata")
+    static let testdata = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("testdata")
     static let protobufFixture = fixture("otlp-traces.pb")
     static let jsonFixture = fixture("otlp-traces.json")
     /// The strings otlp_spans.py puts in prompts, completions, events, status messages, user ids and addresses.
@@ -24,9 +25,9 @@ import Testing
         (try? Array(Data(contentsOf: testdata.appendingPathComponent(name)))) ?? []
     }
 
-    func decode(_ body: [UInt8], _ encoding: OTLPEncoding, limits: IngestLimits = IngestLimits()) throws(IngestRejection)
-        -> OTLPTraceBatch
-    {
+    func decode(
+        _ body: [UInt8], _ encoding: OTLPEncoding, limits: IngestLimits = IngestLimits()
+    ) throws(IngestRejection) -> OTLPTraceBatch {
         try decodeOTLPTraces(body, encoding: encoding, limits: limits)
     }
 
@@ -108,8 +109,15 @@ import Testing
 
     @Test(arguments: [
         ([0x0A, 0x80], "malformed protobuf at byte 1: truncated varint"),
-        ([0x0A, 0x05, 0x01], "malformed protobuf at byte 1: length 5 runs past the end of the enclosing message (1 bytes left)"),
-        ([0x08, 0x01], "malformed protobuf at byte 0: ExportTraceServiceRequest.resource_spans (field 1) has wire type 0 (varint), expected 2 (length-delimited)"),
+        (
+            [0x0A, 0x05, 0x01],
+            "malformed protobuf at byte 1: length 5 runs past the end of the enclosing message (1 bytes left)"
+        ),
+        (
+            [0x08, 0x01],
+            "malformed protobuf at byte 0: ExportTraceServiceRequest.resource_spans (field 1) "
+                + "has wire type 0 (varint), expected 2 (length-delimited)"
+        ),
         ([0x0F], "malformed protobuf at byte 0: invalid wire type 7 for field 1"),
         ([0x02, 0x00], "malformed protobuf at byte 0: invalid field number 0"),
         ([0x1B, 0x08, 0x01], "malformed protobuf at byte 0: unterminated group 3"),
@@ -117,7 +125,10 @@ import Testing
         ([0x1B, 0x24], "malformed protobuf at byte 1: group 3 ended by field 4"),
         ([0x11, 0x01, 0x02], "malformed protobuf at byte 1: truncated fixed64"),
         ([0x15, 0x01], "malformed protobuf at byte 1: truncated fixed32"),
-        ([0x10] + [UInt8](repeating: 0xFF, count: 9) + [0x02], "malformed protobuf at byte 1: varint longer than 64 bits"),
+        (
+            [0x10] + [UInt8](repeating: 0xFF, count: 9) + [0x02],
+            "malformed protobuf at byte 1: varint longer than 64 bits"
+        ),
     ] as [([UInt8], String)])
     func malformedProtobufIsRefusedNamingTheByte(body: [UInt8], detail: String) {
         let error = rejection(body, .protobuf)
@@ -137,7 +148,8 @@ import Testing
                 keyValue.message(2) { value in value.string(3, "443") }
             }
         }
-        #expect(rejection(intAsBytes, .protobuf)?.detail.contains("AnyValue.int_value (field 3) has wire type 2") == true)
+        let detail = rejection(intAsBytes, .protobuf)?.detail ?? ""
+        #expect(detail.contains("AnyValue.int_value (field 3) has wire type 2"))
     }
 
     @Test func unknownFieldsOfEveryWireTypeArePassedOver() throws {
@@ -241,7 +253,9 @@ import Testing
     @Test func aBatchOverTheLimitIsRefusedWhole() {
         var limits = IngestLimits()
         limits.maxBatchSize = 3
-        #expect(throws: IngestRejection.batchTooLarge(limit: 3)) { try decode(Self.protobufFixture, .protobuf, limits: limits) }
+        #expect(throws: IngestRejection.batchTooLarge(limit: 3)) {
+            try decode(Self.protobufFixture, .protobuf, limits: limits)
+        }
         limits.maxBodyBytes = 100
         #expect(rejection(Self.jsonFixture, .json) == nil)
         #expect(throws: IngestRejection.bodyTooLarge(bytes: Self.jsonFixture.count, limit: 100)) {
@@ -256,12 +270,15 @@ import Testing
             {"resourceSpans":[{"resource":null,"scopeSpans":[{"spans":[
               {"attributes":[{"value":{"stringValue":"openai"},"key":"gen_ai.provider.name"},
                 {"key":"gen_ai.request.model","value":{"stringValue":"gpt-\\u0034o"}},
-                {"key":"server.port","value":{"intValue":443}},{"key":"server.address","value":{"stringValue":"x.test"}},
+                {"key":"server.port","value":{"intValue":443}},
+                {"key":"server.address","value":{"stringValue":"x.test"}},
                 {"key":"gen_ai.response.time_to_first_chunk","value":{"doubleValue":0.5}},
-                {"key":"gen_ai.input.messages","value":{"arrayValue":{"values":[{"stringValue":"CANARY-PROMPT-4b1d9e"}]}}}],
+                {"key":"gen_ai.input.messages",
+                 "value":{"arrayValue":{"values":[{"stringValue":"CANARY-PROMPT-4b1d9e"}]}}}],
                "startTimeUnixNano":1764633600000000000,"endTimeUnixNano":"1764633602000000000",
                "status":{"code":"STATUS_CODE_ERROR","message":"CANARY-RESPONSE-c07a52"},
-               "events":[{"name":"x","attributes":[{"key":"gen_ai.prompt","value":{"stringValue":"CANARY-PROMPT-4b1d9e"}}]}]}
+               "events":[{"name":"x",
+                 "attributes":[{"key":"gen_ai.prompt","value":{"stringValue":"CANARY-PROMPT-4b1d9e"}}]}]}
             ]}]}]}
             """
         let call = try #require(try decode(Array(body.utf8), .json).calls.first)
@@ -274,11 +291,20 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"x"}"#, "malformed JSON at byte 55: expected ',' or ']' in spans, found the end of the input"),
+        (
+            #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"x"}"#,
+            "malformed JSON at byte 55: expected ',' or ']' in spans, found the end of the input"
+        ),
         (#"[]"#, "not an OTLP trace export: expected an object for the export request, found an array at byte 0"),
-        (#"{"resourceSpans":{}}"#, "not an OTLP trace export: resourceSpans must be an array, found an object at byte 17"),
+        (
+            #"{"resourceSpans":{}}"#,
+            "not an OTLP trace export: resourceSpans must be an array, found an object at byte 17"
+        ),
         (#"{"resourceSpans":[]} x"#, "malformed JSON at byte 21: unexpected data after the export request"),
-        (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"soon"}]}]}]}"#, "not an OTLP trace export: startTimeUnixNano must be a 64-bit integer"),
+        (
+            #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"soon"}]}]}]}"#,
+            "not an OTLP trace export: startTimeUnixNano must be a 64-bit integer"
+        ),
         ("", "malformed JSON at byte 0: expected an object for the export request, found the end of the input"),
     ])
     func malformedJSONIsRefusedNamingTheByte(body: String, detail: String) {
@@ -327,7 +353,8 @@ import Testing
         var generator = SeededGenerator(seed: 2_025_12_02)
         var accepted = 0
         for round in 0..<3_000 {
-            let (seed, encoding) = round % 2 == 0 ? (Self.protobufFixture, OTLPEncoding.protobuf) : (Self.jsonFixture, .json)
+            let (seed, encoding) =
+                round % 2 == 0 ? (Self.protobufFixture, OTLPEncoding.protobuf) : (Self.jsonFixture, .json)
             var body = seed
             for _ in 0..<Int.random(in: 1...4, using: &generator) {
                 let position = Int.random(in: 0..<body.count, using: &generator)
@@ -367,10 +394,11 @@ import Testing
         let message = try partialSuccess.readLengthDelimited()
         #expect(String(decoding: partial[message], as: UTF8.self) == "span 4: \"why\"")
         #expect(response.isAtEnd && partialSuccess.isAtEnd)
-        #expect(
-            String(decoding: OTLPResponse.export(rejectedSpans: 2, errorMessage: "a \"b\"\n", encoding: .json), as: UTF8.self)
-                == #"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"a \"b\"\n"}}"#)
-        #expect(OTLPResponse.status(code: 3, message: "bad", encoding: .protobuf) == [0x08, 0x03, 0x12, 0x03] + Array("bad".utf8))
+        let json = OTLPResponse.export(rejectedSpans: 2, errorMessage: "a \"b\"\n", encoding: .json)
+        let expected = #"{"partialSuccess":{"rejectedSpans":"2","errorMessage":"a \"b\"\n"}}"#
+        #expect(String(decoding: json, as: UTF8.self) == expected)
+        let status = OTLPResponse.status(code: 3, message: "bad", encoding: .protobuf)
+        #expect(status == [0x08, 0x03, 0x12, 0x03] + Array("bad".utf8))
     }
 
     @Test func contentTypesNameTheEncoding() {

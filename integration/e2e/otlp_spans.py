@@ -27,7 +27,8 @@ def payload_attributes():
     """What instrumentations record of the conversation (opt-in content capture, older prompt attributes, ids)."""
     return {
         "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": CANARY_PROMPT}]}]),
-        "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": CANARY_RESPONSE}]}]),
+        "gen_ai.output.messages": json.dumps(
+            [{"role": "assistant", "parts": [{"type": "text", "content": CANARY_RESPONSE}]}]),
         "gen_ai.prompt.0.content": CANARY_PROMPT,
         "gen_ai.completion.0.content": CANARY_RESPONSE,
         "user.id": CANARY_USER,

@@ -143,7 +143,8 @@ def test_sdk_spans_are_counted_exactly_in_protobuf_and_json_and_leak_nothing(mon
         status, _, body = exporter.post("/v1/traces", gzip.compress(b"\0" * 20_000_000),
                                         {**headers, "Content-Encoding": "gzip"})
         assert status == 413, body
-        status, _, body = exporter.post("/v1/traces", good, {"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"})
+        status, _, body = exporter.post("/v1/traces", good,
+                                        {"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"})
         assert status == 415, body
         status, _, body = exporter.post("/v1/traces", good, {"Content-Type": "application/x-protobuf"})
         assert status == 401, body
