@@ -129,7 +129,10 @@ let package = Package(
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
-        .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
+        .testTarget(
+            name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"],
+            resources: [.copy("testdata")]
+        ),
         .testTarget(
             name: "ExporterConfigTests",
             dependencies: ["ExporterConfig", "HealthCore", "Probing"],

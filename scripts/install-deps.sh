@@ -29,6 +29,16 @@ if [ "${1:-}" = "--test" ]; then
     || python3 -m pip install -q prometheus_client pytest botocore
 fi
 
+if [ "${1:-}" = "--test" ]; then
+  # litellm[proxy]: the LiteLLM ingest test runs the real proxy. Its own virtual environment keeps its many pinned
+  # dependencies out of the test interpreter; integration/e2e/litellm_proxy.py looks for it here (LITELLM_VENV).
+  litellm_venv="${LITELLM_VENV:-$HOME/.cache/provider-health-exporter/litellm-venv}"
+  if [ ! -x "$litellm_venv/bin/litellm" ]; then
+    python3 -m venv "$litellm_venv"
+    "$litellm_venv/bin/pip" install -q 'litellm[proxy]'
+  fi
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   echo "swift is not on PATH: install Swift 6.1 or later (https://www.swift.org/install/)" >&2
   exit 1

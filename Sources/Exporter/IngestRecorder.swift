@@ -50,6 +50,22 @@ public final class IngestRecorder: MetricsCollector {
         counters.withLock { $0.rejected[reason, default: 0] += 1 }
     }
 
+    /// LiteLLM's `generic_api` logging callback (`?format=litellm`): one call per `StandardLoggingPayload`, all or
+    /// nothing; the proxy's own refusals are counted as dropped, not as the provider's failures.
+    func ingestLiteLLM(_ request: HTTPRequest) -> HTTPResponse {
+        var body = request.body
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        let now = Date().timeIntervalSince1970
+        do throws(IngestRejection) {
+            let calls = try decodeLiteLLMPayloads(bytes, limits: limits, now: now)
+            let result = try record(calls, format: .litellm, allOrNothing: true, now: now)
+            return .json(["accepted": result.accepted, "dropped": result.dropped.values.reduce(0, +)], status: .accepted)
+        } catch {
+            countRejection(reason: error.reason)
+            return .jsonError(HTTPResponseStatus(statusCode: error.status), error: "outcomes rejected: \(error.reason.replacingEvery("_", with: " "))", detail: error.detail)
+        }
+    }
+
     func ingest(_ request: HTTPRequest) -> HTTPResponse {
         var body = request.body
         let bytes = body.readBytes(length: body.readableBytes) ?? []
