@@ -3,7 +3,7 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
-packages=(libsqlite3-dev libyaml-dev zlib1g-dev curl openssl)
+packages=(libsqlite3-dev libyaml-dev zlib1g-dev curl openssl python3-venv)
 if [ "${1:-}" = "--test" ]; then
   # tinyproxy: the probe tests go through a real HTTP proxy.
   packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk tinyproxy)
@@ -29,14 +29,9 @@ if [ "${1:-}" = "--test" ]; then
     || python3 -m pip install -q prometheus_client pytest botocore
 fi
 
-if [ "${1:-}" = "--test" ]; then
-  # litellm[proxy]: the LiteLLM ingest test runs the real proxy. Its own virtual environment keeps its many pinned
-  # dependencies out of the test interpreter; integration/e2e/litellm_proxy.py looks for it here (LITELLM_VENV).
-  litellm_venv="${LITELLM_VENV:-$HOME/.cache/provider-health-exporter/litellm-venv}"
-  if [ ! -x "$litellm_venv/bin/litellm" ]; then
-    python3 -m venv "$litellm_venv"
-    "$litellm_venv/bin/pip" install -q 'litellm[proxy]'
-  fi
+if [ "${1:-}" = "--test" ] && [ "${INSTALL_LITELLM:-yes}" != "background" ]; then
+  # The LiteLLM ingest test runs the real proxy (scripts/test.sh installs it in the background instead).
+  "$(dirname "$0")/install-litellm.sh"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
