@@ -294,12 +294,7 @@ extension JSONScanner {
         guard let start = values.startTime else { throw .invalid("missing required field \"startTime\"") }
         guard let end = values.endTime else { throw .invalid("missing required field \"endTime\"") }
         guard end >= start else { throw .invalid("endTime is before startTime") }
-        if start > now + maxFutureSkewSeconds {
-            throw .invalid("startTime \(Int(start)) is more than 5 min in the future (now \(Int(now)))")
-        }
-        if start < now - maxAgeSeconds {
-            throw .invalid("startTime \(Int(start)) is more than 1 h old (now \(Int(now)))")
-        }
+        if let problem = timestampProblem(start, now: now) { throw .invalid("startTime: \(problem)") }
         let route = ReportedRoute(provider: values.provider, group: values.group, endpoint: values.endpoint)
         if success {
             return GatewayCall(

@@ -125,7 +125,7 @@ import Testing
              "index 1: missing required field \"endTime\""),
             (#"{"status":"success","model":"m","startTime":1796174000,"endTime":1796173000}"#,
              "line 1: endTime is before startTime"),
-            (#"{"status":"success","model":"m","startTime":1,"endTime":2}"#, "line 1: startTime 1 is more than 1 h old"),
+            (#"{"status":"success","model":"m","startTime":1,"endTime":2}"#, "line 1: startTime: timestamp 1 is more than 1 h old"),
             ("[" + good + "] x", "unexpected data after the array"),
             ("[1]", "index 0: expected a LiteLLM logging payload object, found a number"),
         ]
