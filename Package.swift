@@ -135,8 +135,7 @@ let package = Package(
         .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
         .testTarget(
             name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"],
-            // OTLP exports written by integration/e2e/otlp_spans.py, read from the source tree.
-            exclude: ["testdata"]
+            resources: [.copy("testdata")]
         ),
         .testTarget(
             name: "ExporterConfigTests",

@@ -8,6 +8,7 @@ well under a minute (numbers are then only a check that each measurement still w
 """
 import argparse
 import gzip
+import json
 import os
 import re
 import shutil
@@ -451,6 +452,61 @@ def ingest(args, table, workdir):
                   f"{fmt_int(int(match.group(1)))} outcomes/s", "no HTTP, no store", "", "")
 
 
+def litellm_ingest(args, table, workdir):
+    """LiteLLM's generic_api batches as the proxy sends them: a JSON array of 512 StandardLoggingPayloads (its default
+    batch size), each the size of a real one (~13 KB: messages, response, metadata, model map), recorded from a real
+    proxy (Tests/OutcomeIngestTests/testdata/litellm) and re-addressed to the demo fleet."""
+    log("ingest (LiteLLM)")
+    providers, models = 20, 10
+    behaviours = ["healthy", "slow", "flaky", "ratelimited", "unauthorized", "down"]
+    names = [(f"demo-{behaviours[i % 6]}" + (f"-{i // 6 + 1}" if i >= 6 else ""), behaviours[i % 6])
+             for i in range(providers)]
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "OutcomeIngestTests",
+                            "testdata", "litellm")
+    # Streamed and plain successes, 500, 429 and a timeout, in about the shares a busy gateway sees.
+    templates = []
+    for name, weight in [("single-0.json", 3), ("single-2.json", 3), ("single-6.json", 2), ("single-8.json", 2),
+                         ("single-1.json", 1), ("single-3.json", 1), ("single-5.json", 1)]:
+        with open(os.path.join(fixtures, name)) as f:
+            templates += [json.load(f)] * weight
+    now = time.time()
+    batch = []
+    for i in range(512):
+        payload = dict(templates[i % len(templates)])
+        provider, behaviour = names[i % providers]
+        shift = now - 5 - payload["startTime"]
+        for key in ("startTime", "endTime", "completionStartTime"):
+            if isinstance(payload.get(key), (int, float)):
+                payload[key] += shift
+        payload.update(custom_llm_provider=provider, api_base=None, model_group=None,
+                       model=f"{behaviour}-model-{(i // providers) % models + 1}")
+        batch.append(payload)
+    body_file = os.path.join(workdir, "litellm.json")
+    with open(body_file, "w") as f:
+        json.dump(batch, f)
+    size = os.path.getsize(body_file)
+    exporter, base = start_exporter(providers, models, "30s", extra=("--web.allow-anonymous-writes",))
+    try:
+        wait_http(base + "/-/healthy", exporter, timeout=60)
+        with open(body_file, "rb") as f:
+            request = urllib.request.Request(base + "/api/v1/outcomes?format=litellm", data=f.read(), method="POST",
+                                             headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            reply = json.loads(response.read())
+            assert response.status == 202 and reply["accepted"] == 512, reply
+        duration = "2s" if args.smoke else "10s"
+        r = wrk(base + "/api/v1/outcomes?format=litellm", duration, connections=4,
+                env={"WRK_BODY_FILE": body_file, "WRK_CONTENT_TYPE": "application/json"})
+    finally:
+        exporter.stop()
+    rate = r["ok_rps"] * 512
+    verdict = table.check("LiteLLM ingest ≥ 100,000 outcomes/s", rate >= 100_000, f"{fmt_int(rate)}/s")
+    table.add("ingest", "POST /api/v1/outcomes?format=litellm", f"JSON array × 512 payloads ({fmt_bytes(size)}), 4 clients",
+              f"{fmt_int(rate)} outcomes/s",
+              f"{fmt_rate(r['ok_rps'])} batches/s ({fmt_bytes(int(r['ok_rps'] * size))}/s), p99 {fmt_ms(r['p99_us'])}, "
+              f"{r['status_errors']} refused", f"{rate / 100_000:.1f}× the 100,000/s target", verdict)
+
+
 def otlp(args, table, workdir):
     """OpenTelemetry GenAI spans through POST /v1/traces: one protobuf export of 1,000 spans, made by the
     OpenTelemetry Python SDK with prompts and completions in the attributes and events (which the receiver passes
@@ -602,6 +658,7 @@ def main():
             aggregation(args, table, args.alloc_lib)
         if "ingest" in only:
             ingest(args, table, workdir)
+            litellm_ingest(args, table, workdir)
         if "otlp" in only:
             otlp(args, table, workdir)
         if "probes" in only:

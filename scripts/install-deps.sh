@@ -3,7 +3,7 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
-packages=(libsqlite3-dev libyaml-dev zlib1g-dev curl openssl)
+packages=(libsqlite3-dev libyaml-dev zlib1g-dev curl openssl python3-venv)
 if [ "${1:-}" = "--test" ]; then
   # tinyproxy: the probe tests go through a real HTTP proxy.
   packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk tinyproxy)
@@ -29,6 +29,11 @@ if [ "${1:-}" = "--test" ]; then
   python3 -c 'import prometheus_client, pytest, botocore, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' \
     2>/dev/null || python3 -m pip install -q prometheus_client pytest botocore opentelemetry-sdk \
     opentelemetry-exporter-otlp-proto-http
+fi
+
+if [ "${1:-}" = "--test" ] && [ "${INSTALL_LITELLM:-yes}" != "background" ]; then
+  # The LiteLLM ingest test runs the real proxy (scripts/test.sh installs it in the background instead).
+  "$(dirname "$0")/install-litellm.sh"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -248,7 +248,14 @@ public struct ExporterAPI: Sendable {
             ingest.countRejection(reason: IngestRejection.unauthorized().reason)
             return rejection
         }
-        return ingest.ingest(request)
+        switch request.query["format"] {
+        case nil, "outcomes": return ingest.ingest(request)
+        case "litellm": return ingest.ingestLiteLLM(request)
+        case let other?:
+            ingest.countRejection(reason: IngestRejection.invalid("").reason)
+            return .jsonError(.badRequest, error: "outcomes rejected: invalid",
+                              detail: "unknown format \(other.count > 32 ? "(long)" : "\"\(other)\""): use litellm or leave it out")
+        }
     }
 
     /// OTLP/HTTP trace export: same guard as the outcomes route.

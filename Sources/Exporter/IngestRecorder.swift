@@ -50,6 +50,22 @@ public final class IngestRecorder: MetricsCollector {
         counters.withLock { $0.rejected[reason, default: 0] += 1 }
     }
 
+    /// LiteLLM's `generic_api` logging callback (`?format=litellm`): one call per `StandardLoggingPayload`, all or
+    /// nothing; the proxy's own refusals are counted as dropped, not as the provider's failures.
+    func ingestLiteLLM(_ request: HTTPRequest) -> HTTPResponse {
+        var body = request.body
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        let now = Date().timeIntervalSince1970
+        do throws(IngestRejection) {
+            let calls = try decodeLiteLLMPayloads(bytes, limits: limits, now: now)
+            let result = try record(calls, format: .litellm, allOrNothing: true, now: now)
+            return .json(["accepted": result.accepted, "dropped": result.dropped.values.reduce(0, +)], status: .accepted)
+        } catch {
+            countRejection(reason: error.reason)
+            return .jsonError(HTTPResponseStatus(statusCode: error.status), error: "outcomes rejected: \(error.reason.replacingEvery("_", with: " "))", detail: error.detail)
+        }
+    }
+
     func ingest(_ request: HTTPRequest) -> HTTPResponse {
         var body = request.body
         let bytes = body.readBytes(length: body.readableBytes) ?? []
@@ -184,8 +200,8 @@ public final class IngestRecorder: MetricsCollector {
             MetricFamily(
                 name: "provider_health_exporter_outcomes_dropped", help: "Calls a gateway reported that were not recorded, by format and reason: the gateway's own refusals, spans without GenAI attributes, calls of unknown providers or invalid spans in an OTLP partial success.", type: .counter,
                 labelNames: ["format", "reason"],
-                samples: GatewayFormat.allCases.filter { $0 != .outcomes }.flatMap { format in
-                    DropReason.allCases.map { MetricSample(labelValues: [format.rawValue, $0.rawValue], value: Double(counts.dropped[DropKey(format: format, reason: $0)] ?? 0)) }
+                samples: GatewayFormat.allCases.flatMap { format in
+                    format.dropReasons.map { MetricSample(labelValues: [format.rawValue, $0.rawValue], value: Double(counts.dropped[DropKey(format: format, reason: $0)] ?? 0)) }
                 }),
         ]
     }
@@ -199,6 +215,16 @@ public enum GatewayFormat: String, Sendable, CaseIterable, Hashable {
     case litellm
     /// OpenTelemetry GenAI spans (`POST /v1/traces`).
     case otlp
+
+    /// Why a call of this format can be left out (the outcomes schema refuses a batch instead): each is exported
+    /// from the start, at 0.
+    var dropReasons: [DropReason] {
+        switch self {
+        case .outcomes: return []
+        case .litellm: return [.gatewayRefusal]
+        case .otlp: return [.notGenAI, .unknownProvider, .invalid]
+        }
+    }
 }
 
 /// Why a reported call was not recorded.
