@@ -520,14 +520,13 @@ def otlp(args, table, workdir):
              for i in range(providers)]
     tracer_provider, memory = recording_provider()
     tracer = tracer_provider.get_tracer("opentelemetry.instrumentation.openai_v2")
-    # One start time for every span: wrk replays the same export, and spread start times would have every replay
-    # insert its spans in the middle of the results the previous replays left (ResultWindow keeps time order), a
-    # cost real traffic, whose times move forward, does not have (docs/performance.md).
-    now = time.time_ns()
+    # Spans starting 1 ms apart over the second before now: every replay of the export by wrk lands among the
+    # previous replays' results, the out-of-order arrival of overlapping exports from several services.
+    now = time.time_ns() - 1_000_000_000
     for i in range(1000):
         provider, behaviour = names[i % providers]
         genai_span(tracer, provider=provider, model=f"{behaviour}-model-{(i // providers) % models + 1}",
-                   start_ns=now, duration_ns=(100 + i % 900) * 1_000_000,
+                   start_ns=now + i * 1_000_000, duration_ns=(100 + i % 900) * 1_000_000,
                    error_type="500" if i % 10 == 0 else None, server=None)
     body_file = os.path.join(workdir, "traces.pb")
     with open(body_file, "wb") as f:
