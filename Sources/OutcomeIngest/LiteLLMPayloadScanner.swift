@@ -63,7 +63,7 @@ extension JSONScanner {
         }
         var values = PayloadValues()
         try scanObject(depth: 1) { (scanner: inout JSONScanner, key: StringToken) throws(ScanFailure) in
-            guard let field = scanner.payloadField(named: key) else { return try scanner.skipValue(depth: 1) }
+            guard let field = scanner.payloadField(named: key) else { return try scanner.skipValueByStructure() }
             guard values.seen & field.bit == 0 else { throw .invalid("duplicate field \"\(field.name)\"") }
             values.seen |= field.bit
             try scanner.scanValue(of: field, into: &values, names: &names)

@@ -1,6 +1,7 @@
 // Throughput of the outcome decoder and batch check, in outcomes per second. Run a release build:
 //   swift run -c release ingest-bench [outcomes-per-batch] [batches]
 //   swift run -c release ingest-bench --otlp export.pb [batches]   (the OTLP trace decoder on an export's bytes)
+//   swift run -c release ingest-bench --litellm batch.json [batches]   (LiteLLM's payloads, e.g. bench/run.sh's)
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -9,21 +10,26 @@ import Foundation
 import HealthCore
 import OutcomeIngest
 
-if CommandLine.arguments.count > 2 && CommandLine.arguments[1] == "--otlp" {
+if CommandLine.arguments.count > 2, ["--otlp", "--litellm"].contains(CommandLine.arguments[1]) {
+    let otlp = CommandLine.arguments[1] == "--otlp"
     let body = Array((try? Data(contentsOf: URL(fileURLWithPath: CommandLine.arguments[2]))) ?? Data())
     let batches = CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 1_000
+    let now = Date().timeIntervalSince1970
     var decoded = 0
     let elapsed = ContinuousClock().measure {
         for _ in 0..<batches {
             do {
-                decoded += try decodeOTLPTraces(body, encoding: .protobuf, limits: IngestLimits()).calls.count
+                decoded +=
+                    otlp
+                    ? try decodeOTLPTraces(body, encoding: .protobuf, limits: IngestLimits()).calls.count
+                    : try decodeLiteLLMPayloads(body, limits: IngestLimits(), now: now).count
             } catch {
-                fatalError("benchmark export refused: \(error)")
+                fatalError("benchmark body refused: \(error)")
             }
         }
     }
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    print("otlp: \(decoded) spans in \(seconds) s = \(Int(Double(decoded) / seconds)) spans/s, "
+    print("\(otlp ? "otlp" : "litellm"): \(decoded) calls in \(seconds) s = \(Int(Double(decoded) / seconds)) calls/s, "
         + "\(Int(Double(body.count * batches) / 1_048_576 / seconds)) MiB/s")
 } else {
     outcomes()
