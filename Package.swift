@@ -97,7 +97,11 @@ let package = Package(
             ]
         ),
         // Passive outcomes pushed by a gateway: a strict, allocation-light decoder and the batch caps.
-        .target(name: "OutcomeIngest", dependencies: ["HealthCore"]),
+        .target(
+            name: "OutcomeIngest", dependencies: ["HealthCore"],
+            // The OTLP messages the protobuf reader follows, for reference (nothing is generated from it).
+            exclude: ["otlp-trace-excerpt.proto"]
+        ),
         // One function per fuzzed entry point (config parser, outcome decoder, rate-limit headers) checking its
         // invariants: shared by the libFuzzer binaries of scripts/fuzz.sh and the corpus regression test.
         .target(name: "FuzzHarness", dependencies: ["ExporterConfig", "OutcomeIngest", "HealthCore", "Probing"]),
@@ -129,7 +133,10 @@ let package = Package(
         .testTarget(name: "HealthCoreTests", dependencies: ["HealthCore", "TestSupport"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
-        .testTarget(name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"]),
+        .testTarget(
+            name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"],
+            resources: [.copy("testdata")]
+        ),
         .testTarget(
             name: "ExporterConfigTests",
             dependencies: ["ExporterConfig", "HealthCore", "Probing"],

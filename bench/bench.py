@@ -8,6 +8,7 @@ well under a minute (numbers are then only a check that each measurement still w
 """
 import argparse
 import gzip
+import json
 import os
 import re
 import shutil
@@ -451,6 +452,115 @@ def ingest(args, table, workdir):
                   f"{fmt_int(int(match.group(1)))} outcomes/s", "no HTTP, no store", "", "")
 
 
+def litellm_ingest(args, table, workdir):
+    """LiteLLM's generic_api batches as the proxy sends them: a JSON array of 512 StandardLoggingPayloads (its default
+    batch size), each the size of a real one (~13 KB: messages, response, metadata, model map), recorded from a real
+    proxy (Tests/OutcomeIngestTests/testdata/litellm) and re-addressed to the demo fleet."""
+    log("ingest (LiteLLM)")
+    providers, models = 20, 10
+    behaviours = ["healthy", "slow", "flaky", "ratelimited", "unauthorized", "down"]
+    names = [(f"demo-{behaviours[i % 6]}" + (f"-{i // 6 + 1}" if i >= 6 else ""), behaviours[i % 6])
+             for i in range(providers)]
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "OutcomeIngestTests",
+                            "testdata", "litellm")
+    # Streamed and plain successes, 500, 429 and a timeout, in about the shares a busy gateway sees.
+    templates = []
+    for name, weight in [("single-0.json", 3), ("single-2.json", 3), ("single-6.json", 2), ("single-8.json", 2),
+                         ("single-1.json", 1), ("single-3.json", 1), ("single-5.json", 1)]:
+        with open(os.path.join(fixtures, name)) as f:
+            templates += [json.load(f)] * weight
+    now = time.time()
+    batch = []
+    for i in range(512):
+        payload = dict(templates[i % len(templates)])
+        provider, behaviour = names[i % providers]
+        shift = now - 5 - payload["startTime"]
+        for key in ("startTime", "endTime", "completionStartTime"):
+            if isinstance(payload.get(key), (int, float)):
+                payload[key] += shift
+        payload.update(custom_llm_provider=provider, api_base=None, model_group=None,
+                       model=f"{behaviour}-model-{(i // providers) % models + 1}")
+        batch.append(payload)
+    body_file = os.path.join(workdir, "litellm.json")
+    with open(body_file, "w") as f:
+        json.dump(batch, f)
+    size = os.path.getsize(body_file)
+    exporter, base = start_exporter(providers, models, "30s", extra=("--web.allow-anonymous-writes",))
+    try:
+        wait_http(base + "/-/healthy", exporter, timeout=60)
+        with open(body_file, "rb") as f:
+            request = urllib.request.Request(base + "/api/v1/outcomes?format=litellm", data=f.read(), method="POST",
+                                             headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            reply = json.loads(response.read())
+            assert response.status == 202 and reply["accepted"] == 512, reply
+        duration = "2s" if args.smoke else "10s"
+        r = wrk(base + "/api/v1/outcomes?format=litellm", duration, connections=4,
+                env={"WRK_BODY_FILE": body_file, "WRK_CONTENT_TYPE": "application/json"})
+    finally:
+        exporter.stop()
+    rate = r["ok_rps"] * 512
+    verdict = table.check("LiteLLM ingest ≥ 100,000 outcomes/s", rate >= 100_000, f"{fmt_int(rate)}/s")
+    table.add("ingest", "POST /api/v1/outcomes?format=litellm", f"JSON array × 512 payloads ({fmt_bytes(size)}), 4 clients",
+              f"{fmt_int(rate)} outcomes/s",
+              f"{fmt_rate(r['ok_rps'])} batches/s ({fmt_bytes(int(r['ok_rps'] * size))}/s), p99 {fmt_ms(r['p99_us'])}, "
+              f"{r['status_errors']} refused", f"{rate / 100_000:.1f}× the 100,000/s target", verdict)
+
+
+def otlp(args, table, workdir):
+    """OpenTelemetry GenAI spans through POST /v1/traces: one protobuf export of 1,000 spans, made by the
+    OpenTelemetry Python SDK with prompts and completions in the attributes and events (which the receiver passes
+    over), POSTed by 4 wrk connections."""
+    log("otlp")
+    sys.path.insert(0, os.path.join(REPO, "integration", "e2e"))
+    from otlp_spans import genai_span, protobuf_body, recording_provider
+    providers, models = 20, 10
+    behaviours = ["healthy", "slow", "flaky", "ratelimited", "unauthorized", "down"]
+    names = [(f"demo-{behaviours[i % 6]}" + (f"-{i // 6 + 1}" if i >= 6 else ""), behaviours[i % 6])
+             for i in range(providers)]
+    tracer_provider, memory = recording_provider()
+    tracer = tracer_provider.get_tracer("opentelemetry.instrumentation.openai_v2")
+    # Spans starting 1 ms apart over the second before now: every replay of the export by wrk lands among the
+    # previous replays' results, the out-of-order arrival of overlapping exports from several services.
+    now = time.time_ns() - 1_000_000_000
+    for i in range(1000):
+        provider, behaviour = names[i % providers]
+        genai_span(tracer, provider=provider, model=f"{behaviour}-model-{(i // providers) % models + 1}",
+                   start_ns=now + i * 1_000_000, duration_ns=(100 + i % 900) * 1_000_000,
+                   error_type="500" if i % 10 == 0 else None, server=None)
+    body_file = os.path.join(workdir, "traces.pb")
+    with open(body_file, "wb") as f:
+        f.write(protobuf_body(memory.get_finished_spans()))
+    exporter, base = start_exporter(providers, models, "30s", extra=("--web.allow-anonymous-writes",))
+    try:
+        wait_http(base + "/-/healthy", exporter, timeout=60)
+        with open(body_file, "rb") as f:
+            request = urllib.request.Request(base + "/v1/traces", data=f.read(), method="POST",
+                                             headers={"Content-Type": "application/x-protobuf"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            reply = response.read()
+            # An empty ExportTraceServiceResponse: every span accepted.
+            assert response.status == 200 and reply == b"", reply
+        duration = "2s" if args.smoke else "10s"
+        r = wrk(base + "/v1/traces", duration, connections=4,
+                env={"WRK_BODY_FILE": body_file, "WRK_CONTENT_TYPE": "application/x-protobuf"})
+    finally:
+        exporter.stop()
+    rate = r["ok_rps"] * 1000
+    size = os.path.getsize(body_file)
+    verdict = table.check("OTLP ≥ 100,000 spans/s", rate >= 100_000, f"{fmt_int(rate)}/s")
+    table.add("otlp", "POST /v1/traces", f"protobuf × 1,000 spans ({fmt_bytes(size)}), 4 clients",
+              f"{fmt_int(rate)} spans/s",
+              f"{fmt_rate(r['ok_rps'])} exports/s, p99 {fmt_ms(r['p99_us'])}, {r['status_errors']} refused",
+              f"{rate / 100_000:.1f}× the 100,000/s target", verdict)
+    run = subprocess.run([os.path.join(RELEASE, "ingest-bench"), "--otlp", body_file, "200" if args.smoke else "2000"],
+                         capture_output=True, text=True, check=True)
+    match = re.search(r"otlp: .* = (\d+) spans/s, (\d+) MiB/s", run.stdout)
+    if match:
+        table.add("otlp", "decode only (ingest-bench --otlp)", "protobuf × 1,000 spans",
+                  f"{fmt_int(int(match.group(1)))} spans/s", f"{match.group(2)} MiB/s; no HTTP, no store", "", "")
+
+
 def probes(args, table):
     log("probe overhead and cycle")
     argv = [os.path.join(RELEASE, "probe-bench")] + (["--quick"] if args.smoke else [])
@@ -531,7 +641,7 @@ def main():
     parser.add_argument("--peers", default=os.environ.get("BENCH_PEERS", os.path.join(REPO, "..", "shared", "bench")))
     parser.add_argument("--go-peer", required=True, help="the built Go peer binary")
     parser.add_argument("--alloc-lib", default="", help="allocation counter to preload into aggregation-bench")
-    parser.add_argument("--only", default="metrics,aggregation,ingest,probes,memory",
+    parser.add_argument("--only", default="metrics,aggregation,ingest,otlp,probes,memory",
                         help="comma-separated areas; http-server (hand-written vs Hummingbird 2) runs only when named")
     parser.add_argument("--http-repeats", type=int, default=5, help="runs of each server in the http-server area")
     args = parser.parse_args()
@@ -547,6 +657,9 @@ def main():
             aggregation(args, table, args.alloc_lib)
         if "ingest" in only:
             ingest(args, table, workdir)
+            litellm_ingest(args, table, workdir)
+        if "otlp" in only:
+            otlp(args, table, workdir)
         if "probes" in only:
             probes(args, table)
         if "memory" in only:

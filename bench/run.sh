@@ -2,6 +2,7 @@
 # Benchmarks the exporter beside its peers and prints one table with the targets (docs/performance.md).
 #   bench/run.sh            full run (~12 minutes: 10 s wrk runs, 5 minutes of side-by-side RSS)
 #   bench/run.sh --smoke    every measurement with tiny durations (well under a minute after the build)
+#   bench/run.sh --only otlp     one area (metrics, aggregation, ingest, otlp, probes, memory)
 #   bench/run.sh --only http-server   the exporter's HTTP server against Hummingbird 2 on /metrics (optional row,
 #                           not in the full run; builds bench/http-server, which compiles Hummingbird: minutes)
 # Peers: ../shared/bench (python_peer.py, go_peer/), or BENCH_PEERS=/path/to/bench.
@@ -27,9 +28,11 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 export PATH=$PATH:/usr/sbin
-python3 -c 'import prometheus_client' 2>/dev/null \
-    || python3 -m pip install -q prometheus_client 2>/dev/null \
-    || python3 -m pip install -q --break-system-packages prometheus_client
+# The OTLP row's export is made by the OpenTelemetry Python SDK.
+python3 -c 'import prometheus_client, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' 2>/dev/null \
+    || python3 -m pip install -q prometheus_client opentelemetry-sdk opentelemetry-exporter-otlp-proto-http 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages prometheus_client opentelemetry-sdk \
+        opentelemetry-exporter-otlp-proto-http
 
 # Build products of the benchmark live under .build (ignored by git) so that repeated runs reuse them.
 out=$repo/.build/bench

@@ -3,7 +3,7 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 
-packages=(libsqlite3-dev libyaml-dev zlib1g-dev curl openssl)
+packages=(libsqlite3-dev libyaml-dev zlib1g-dev curl openssl python3-venv)
 if [ "${1:-}" = "--test" ]; then
   # tinyproxy: the probe tests go through a real HTTP proxy.
   packages+=(prometheus prometheus-alertmanager jsonnet chromium wrk tinyproxy)
@@ -25,8 +25,15 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
   # botocore: the bedrock tests' fake checks every SigV4 signature with it.
-  python3 -c 'import prometheus_client, pytest, botocore' 2>/dev/null \
-    || python3 -m pip install -q prometheus_client pytest botocore
+  # opentelemetry-*: the OTLP tests export spans with the real OpenTelemetry Python SDK (it brings protobuf).
+  python3 -c 'import prometheus_client, pytest, botocore, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' \
+    2>/dev/null || python3 -m pip install -q prometheus_client pytest botocore opentelemetry-sdk \
+    opentelemetry-exporter-otlp-proto-http
+fi
+
+if [ "${1:-}" = "--test" ] && [ "${INSTALL_LITELLM:-yes}" != "background" ]; then
+  # The LiteLLM ingest test runs the real proxy (scripts/test.sh installs it in the background instead).
+  "$(dirname "$0")/install-litellm.sh"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

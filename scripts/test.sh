@@ -28,7 +28,7 @@ release_build() {
   export RELEASE_BIN
 }
 
-stage "install dependencies" scripts/install-deps.sh --test
+stage "install dependencies" env INSTALL_LITELLM=background scripts/install-deps.sh --test
 
 # The deployment tests' debootstrap needs only the network and the disk: it runs in the background while Swift
 # compiles, and the tests take it from $DEPLOY_BASE_CHROOT.
@@ -37,12 +37,19 @@ export DEPLOY_BASE_CHROOT="$deploy_dir/base"
 integration/deploy/make-base-chroot.sh "$DEPLOY_BASE_CHROOT" >"$deploy_dir/debootstrap.log" 2>&1 &
 debootstrap_pid=$!
 cleanup() {
-  kill "$debootstrap_pid" 2>/dev/null || true
+  kill "$debootstrap_pid" "${litellm_pid:-}" 2>/dev/null || true
   wait "$debootstrap_pid" 2>/dev/null || true
-  rm -rf --one-file-system "$deploy_dir" || true
+  rm -rf --one-file-system "$deploy_dir" "${integration_dir:-}" || true
   print_stage_times
 }
 trap cleanup EXIT
+# The LiteLLM proxy for its ingest test: pip, in the background too.
+integration_dir="$(mktemp -d)"
+scripts/install-litellm.sh >"$integration_dir/litellm-install.log" 2>&1 &
+litellm_pid=$!
+wait_for_litellm() {
+  wait "$litellm_pid" || { cat "$integration_dir/litellm-install.log"; echo "installing litellm[proxy] failed" >&2; return 1; }
+}
 wait_for_base_chroot() {
   wait "$debootstrap_pid" || { cat "$deploy_dir/debootstrap.log"; echo "debootstrap of the base chroot failed" >&2; return 1; }
 }
@@ -58,6 +65,7 @@ stage "deployment: Debian package and runtime image in debootstrap chroots" \
 # The end-to-end tests run the release binary, the one that ships (they wait on timelines: 555 s with it, 550 s
 # with the debug binary, on a shared 2-core machine).
 export EXPORTER_BIN="$RELEASE_BIN"
+stage "wait for the LiteLLM proxy's install (pip in the background)" wait_for_litellm
 stage "end-to-end tests: the exporter binary, real Prometheus and Alertmanager" \
   python3 -m pytest -q -p no:cacheprovider --durations=15 integration/e2e integration/pack/test_e2e_alerting.py \
   integration/pack/test_e2e_ha.py integration/pack/test_dashboard_queries.py integration/pack/test_llm_latency.py

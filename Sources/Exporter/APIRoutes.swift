@@ -38,6 +38,7 @@ public struct ExporterAPI: Sendable {
         router.add(.POST, "/api/providers/{name}/check", .async { request in await check(request) })
         router.add(.POST, "/api/providers/{name}/reset", .immediate { request in reset(request) })
         router.add(.POST, "/api/v1/outcomes", .immediate { request in outcomes(request) })
+        router.add(.POST, "/v1/traces", .immediate { request in traces(request) })
         router.add(.GET, "/config", .immediate { _ in config() })
         router.add(.POST, "/-/reload", .async { request in reloadRoute(request) })
         router.add(.GET, "/", .async { _ in overviewPage() })
@@ -247,7 +248,23 @@ public struct ExporterAPI: Sendable {
             ingest.countRejection(reason: IngestRejection.unauthorized().reason)
             return rejection
         }
-        return ingest.ingest(request)
+        switch request.query["format"] {
+        case nil, "outcomes": return ingest.ingest(request)
+        case "litellm": return ingest.ingestLiteLLM(request)
+        case let other?:
+            ingest.countRejection(reason: IngestRejection.invalid("").reason)
+            return .jsonError(.badRequest, error: "outcomes rejected: invalid",
+                              detail: "unknown format \(other.count > 32 ? "(long)" : "\"\(other)\""): use litellm or leave it out")
+        }
+    }
+
+    /// OTLP/HTTP trace export: same guard as the outcomes route.
+    func traces(_ request: HTTPRequest) -> HTTPResponse {
+        if let rejection = ingestGuard.reject(request) {
+            ingest.countRejection(reason: IngestRejection.unauthorized().reason)
+            return rejection
+        }
+        return OTLPTraceReceiver(ingest: ingest).receive(request)
     }
 
     func config() -> HTTPResponse {

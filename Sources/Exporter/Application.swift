@@ -124,7 +124,7 @@ public final class ExporterApplication: Sendable {
         api.register(in: &router)
         var serverConfiguration = HTTPServer.Configuration(
             maxBodyBytes: options.ingestLimits.maxBodyBytes,
-            onBodyTooLarge: { path in if path == "/api/v1/outcomes" { ingest.countRejection(reason: "body_too_large") } })
+            onBodyTooLarge: { path in if path == "/api/v1/outcomes" || path == "/v1/traces" { ingest.countRejection(reason: "body_too_large") } })
         serverConfiguration.addresses = addresses
         serverConfiguration.apply(web)
         let server = try await HTTPServer.start(configuration: serverConfiguration, router: router, logger: logger)

@@ -12,6 +12,7 @@ public final class HealthStore: Sendable {
     struct State {
         var configuration: ExporterConfiguration
         var trackers: [String: ProviderTracker] = [:]
+        var trafficRoutes = TrafficRoutes(providers: [])
     }
 
     private let state: Mutex<State>
@@ -22,6 +23,9 @@ public final class HealthStore: Sendable {
     }
 
     public var configuration: ExporterConfiguration { state.withLock { $0.configuration } }
+
+    /// Where gateway traffic lands, by the configuration's rules.
+    public var trafficRoutes: TrafficRoutes { state.withLock { $0.trafficRoutes } }
 
     /// Applies a (re)loaded configuration: new providers start fresh, unchanged names keep their state,
     /// removed ones are forgotten (and leave /metrics at the next cycle).
@@ -42,6 +46,7 @@ public final class HealthStore: Sendable {
             }
             state.trackers = next
             state.configuration = configuration
+            state.trafficRoutes = TrafficRoutes(providers: configuration.providers)
         }
     }
 

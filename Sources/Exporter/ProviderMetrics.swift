@@ -76,6 +76,8 @@ public struct ProviderMetrics: MetricsCollector {
         var modelAvailability: [MetricSample] = []
         var modelErrorRate: [MetricSample] = []
         var modelLatency: [HistogramSample] = []
+        var firstToken: [HistogramSample] = []
+        var modelFirstToken: [HistogramSample] = []
         let modelHistograms = cycle.configuration.global.modelHistograms
         for report in reports {
             let r = report.rollup
@@ -106,6 +108,16 @@ public struct ProviderMetrics: MetricsCollector {
             for (series, h) in report.histograms.sorted(by: { $0.key < $1.key }) {
                 latency.append(HistogramSample(labelValues: [r.provider, series.source.rawValue, series.operation.rawValue], bucketCounts: h.cumulativeCounts, count: h.count, sum: h.sum))
             }
+            for (series, h) in report.firstTokenHistograms.sorted(by: { $0.key < $1.key }) {
+                firstToken.append(HistogramSample(labelValues: [r.provider, series.source.rawValue, series.operation.rawValue], bucketCounts: h.cumulativeCounts, count: h.count, sum: h.sum))
+            }
+            if modelHistograms {
+                for (model, perSeries) in report.modelFirstTokenHistograms.sorted(by: { $0.key < $1.key }) {
+                    for (series, h) in perSeries.sorted(by: { $0.key < $1.key }) {
+                        modelFirstToken.append(HistogramSample(labelValues: [r.provider, model, series.source.rawValue, series.operation.rawValue], bucketCounts: h.cumulativeCounts, count: h.count, sum: h.sum))
+                    }
+                }
+            }
             for m in r.models.sorted(by: { $0.name < $1.name }) {
                 modelAvailability.append(MetricSample(labelValues: [r.provider, m.name], value: m.available ? 1 : 0))
                 modelErrorRate.append(MetricSample(labelValues: [r.provider, m.name], value: m.errorRate))
@@ -127,11 +139,13 @@ public struct ProviderMetrics: MetricsCollector {
             MetricFamily(name: "provider_probe_requests", help: "HTTP requests the exporter itself sent to the provider (they spend its quota)" + Self.cycleNote + ".", type: .counter, labelNames: ["provider"], samples: probeRequests),
             MetricFamily(name: "provider_status_changes", help: "Times the provider entered each status" + Self.cycleNote + ".", type: .counter, labelNames: ["provider", "status"], samples: statusChanges),
             MetricFamily(name: "provider_response_time_seconds", help: "Response time of every request (a probe's model list once per probe, each completion, each traffic result), by source and operation" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider", "source", "operation"], histograms: latency, buckets: buckets),
+            MetricFamily(name: "provider_time_to_first_token_seconds", help: "Time from the request to the first streamed token, for the gateway traffic that reports it, by source and operation" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider", "source", "operation"], histograms: firstToken, buckets: buckets),
             MetricFamily(name: "model_availability", help: "1 when the model is available: not failed enough times in a row to be an outage, key not rejected; else 0" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelAvailability),
             MetricFamily(name: "model_error_rate", help: "Failed results / all results of the model in the window" + Self.cycleNote + ".", type: .gauge, labelNames: ["provider", "model"], samples: modelErrorRate),
         ]
         if modelHistograms {
             families.append(MetricFamily(name: "model_response_time_seconds", help: "Response time of the model's completions and traffic, observed once each, by source and operation" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider", "model", "source", "operation"], histograms: modelLatency, buckets: buckets))
+            families.append(MetricFamily(name: "model_time_to_first_token_seconds", help: "Time from the request to the model's first streamed token, for the gateway traffic that reports it, by source and operation" + Self.cycleNote + ".", type: .histogram, labelNames: ["provider", "model", "source", "operation"], histograms: modelFirstToken, buckets: buckets))
         }
         return families
     }

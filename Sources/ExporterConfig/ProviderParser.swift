@@ -4,6 +4,7 @@ import Probing
 let providerKeys = [
     "name", "kind", "base_url", "api_key_env", "api_key_file", "api_key", "headers", "models",
     "interval", "timeout", "jitter", "completion_probe", "max_probes_per_hour", "thresholds", "breaker", "proxy_url",
+    "aliases",
 ]
 let modelKeys = ["name", "max_tokens"]
 private var kindNames: [String] { ProviderKind.registered.map(\.rawValue) }
@@ -13,6 +14,7 @@ extension ConfigurationParser {
         guard let items = reader.sequence(entry) else { return [] }
         var providers: [ProviderSettings] = []
         var firstByName: [String: Node] = [:]
+        var aliasNodes: [(provider: String, alias: String, node: Node, path: String)] = []
         for (index, item) in items.enumerated() {
             let path = "\(entry.path)[\(index)]"
             guard let (provider, nameNode) = parseProvider(item, path: path, defaults: defaults) else { continue }
@@ -24,6 +26,28 @@ extension ConfigurationParser {
             }
             firstByName[provider.name] = nameNode
             providers.append(provider)
+            if case .mapping = item, let aliases = reader.fields(item, path: path, allowed: nil)?["aliases"],
+                let nodes = reader.sequence(aliases)
+            {
+                for (i, node) in nodes.enumerated() where i < provider.aliases.count {
+                    aliasNodes.append((provider.name, provider.aliases[i], node, "\(path).aliases[\(i)]"))
+                }
+            }
+        }
+        // An alias names one provider: two claiming it, or an alias that is another provider's name, would make
+        // where a gateway's traffic lands depend on the order of the list.
+        var claimed: [String: (provider: String, line: Int)] = [:]
+        for (provider, alias, node, path) in aliasNodes {
+            if let owner = firstByName[alias], alias != provider {
+                reader.report(
+                    node, path,
+                    "alias \(quoted(alias)) is the name of provider \(quoted(alias)) (line \(owner.mark?.line ?? 0))")
+            } else if let first = claimed[alias], first.provider != provider {
+                reader.report(
+                    node, path, "alias \(quoted(alias)) already names provider \(quoted(first.provider)) (line \(first.line))")
+            } else {
+                claimed[alias] = (provider, node.mark?.line ?? 0)
+            }
         }
         return providers
     }
@@ -81,6 +105,7 @@ extension ConfigurationParser {
         }
         if let e = fields["thresholds"] { settings.thresholds = parseThresholds(e, base: defaults.thresholds) }
         if let e = fields["proxy_url"] { settings.proxyURL = parseProxyURL(e) }
+        if let e = fields["aliases"] { settings.aliases = parseAliases(e) }
         if let e = fields["breaker"] { settings.breaker = parseBreaker(e, base: defaults.breaker) }
         if reader.errors.count == errorsBefore {
             checkResultsPerWindow(settings, fields: fields, interval: interval, defaults: defaults, path: path)
@@ -213,6 +238,22 @@ extension ConfigurationParser {
     }
 
     /// Model entries: a name, or `{name, max_tokens}`.
+    /// A list of non-empty, distinct names.
+    private mutating func parseAliases(_ entry: Entry) -> [String] {
+        guard let items = reader.sequence(entry) else { return [] }
+        var aliases: [String] = []
+        for (index, item) in items.enumerated() {
+            let itemEntry = Entry(key: "", keyNode: item, value: item, path: "\(entry.path)[\(index)]")
+            guard let alias = reader.nonEmptyString(itemEntry) else { continue }
+            if aliases.contains(alias) {
+                reader.report(item, itemEntry.path, "duplicate alias \(quoted(alias))")
+                continue
+            }
+            aliases.append(alias)
+        }
+        return aliases
+    }
+
     private mutating func parseModels(_ entry: Entry) -> [ModelSettings] {
         guard let items = reader.sequence(entry) else { return [] }
         var models: [ModelSettings] = []

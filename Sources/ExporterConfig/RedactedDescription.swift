@@ -36,6 +36,9 @@ private func providerLines(_ provider: ProviderSettings) -> [String] {
         "    kind: \(provider.kind.rawValue)",
         "    base_url: \(quoted(provider.baseURL))",
     ]
+    if !provider.aliases.isEmpty {
+        lines.append("    aliases: [\(provider.aliases.map(quoted).joined(separator: ", "))]")
+    }
     // The proxy's password shows as <secret>; its user, host and port as they are.
     if let proxyURL = provider.proxyURL {
         let shown = (try? ProbeProxy.parse(proxyURL.value).get())?.description ?? "<secret>"

@@ -118,6 +118,9 @@ public struct ProviderSettings: Sendable, Hashable {
     /// The HTTP proxy this provider's probes go through (`proxy_url`), overriding `HTTPS_PROXY`/`HTTP_PROXY`/
     /// `NO_PROXY`; nil: the environment decides. A secret as a whole, since its URL may carry a password.
     public var proxyURL: Secret?
+    /// Other names a gateway reports for this provider (LiteLLM's `custom_llm_provider` or `model_group`,
+    /// OpenTelemetry's `gen_ai.provider.name`): its traffic is recorded under this provider.
+    public var aliases: [String] = []
 
     public init(
         name: String, kind: ProviderKind, baseURL: String, apiKey: APIKeySource = .none,

@@ -93,6 +93,9 @@ private let errorTextKeywords: [([[UInt8]], FailureReason)] = [
     (["tls", "ssl", "certificate"], .tls),
     (["dns", "resolve"], .dns),
     (["connect", "refused"], .connect),
+    // Exception class names as SDKs and gateways report them (`InternalServerError`, `AuthenticationError`, ...).
+    (["internalserver", "internal server", "serviceunavailable", "service unavailable", "overloaded"], .http5xx),
+    (["authentication", "permissiondenied", "permission denied"], .auth),
 ].map { words, reason in (words.map { Array($0.utf8) }, reason) }
 
 /// Whether `text` holds `word` (lower-case ASCII), ignoring ASCII case in `text`. Byte-wise and allocation-free:

@@ -7,6 +7,9 @@ public struct ProviderReport: Sendable {
     public var histograms: [LatencySeries: LatencyHistogram]
     /// Per model, only operations about one model (completions, traffic).
     public var modelHistograms: [String: [LatencySeries: LatencyHistogram]]
+    /// Time to the first token of the results that carry one; per model as above.
+    public var firstTokenHistograms: [LatencySeries: LatencyHistogram] = [:]
+    public var modelFirstTokenHistograms: [String: [LatencySeries: LatencyHistogram]] = [:]
     public var resultsTotal: [ResultSource: UInt64]
     public var failuresTotal: [FailureKey: UInt64]
     public var probeRequestsTotal: UInt64

@@ -16,6 +16,9 @@ public struct ProviderTracker: Sendable {
     public private(set) var histograms: [LatencySeries: LatencyHistogram] = [:]
     /// Per model, only operations about one model (completions, traffic): the model list latency is the provider's.
     public private(set) var modelHistograms: [String: [LatencySeries: LatencyHistogram]] = [:]
+    /// Time to the first token, for the results that carry one (streamed gateway traffic); per model as above.
+    public private(set) var firstTokenHistograms: [LatencySeries: LatencyHistogram] = [:]
+    public private(set) var modelFirstTokenHistograms: [String: [LatencySeries: LatencyHistogram]] = [:]
     public private(set) var evidence: [String: ModelEvidence] = [:]
     /// The latency of each probe's check request in the window (one per probe, whatever the number of models).
     public private(set) var checkLatencies: [TimedLatency] = []
@@ -94,6 +97,12 @@ public struct ProviderTracker: Sendable {
         if result.operation.isPerModel {
             modelHistograms[result.model, default: [:]][series, default: LatencyHistogram(bounds: latencyBuckets)]
                 .observe(result.latencySeconds)
+        }
+        if let firstToken = result.timeToFirstTokenSeconds {
+            firstTokenHistograms[series, default: LatencyHistogram(bounds: latencyBuckets)].observe(firstToken)
+            modelFirstTokenHistograms[result.model, default: [:]][
+                series, default: LatencyHistogram(bounds: latencyBuckets)
+            ].observe(firstToken)
         }
         resultsTotal[result.source, default: 0] += 1
         if !result.success, let reason = result.reason {
@@ -218,6 +227,7 @@ public struct ProviderTracker: Sendable {
     private func report(of rollup: ProviderRollup, at now: Double) -> ProviderReport {
         ProviderReport(
             settings: settings, rollup: rollup, histograms: histograms, modelHistograms: modelHistograms,
+            firstTokenHistograms: firstTokenHistograms, modelFirstTokenHistograms: modelFirstTokenHistograms,
             resultsTotal: resultsTotal, failuresTotal: failuresTotal, probeRequestsTotal: probeRequestsTotal,
             statusChanges: statusChanges, lastProbeTimestamp: lastProbeTimestamp, nextProbeDue: settings.probed ? nextProbeDue() : nil,
             retryAfterUntil: budget.notBefore.flatMap { $0 > now ? $0 : nil }, lastError: lastError,
@@ -230,6 +240,7 @@ public struct ProviderTracker: Sendable {
             let keep = Set(newSettings.modelNames)
             window.retainModels(keep)
             modelHistograms = modelHistograms.filter { keep.contains($0.key) }
+            modelFirstTokenHistograms = modelFirstTokenHistograms.filter { keep.contains($0.key) }
             evidence = evidence.filter { keep.contains($0.key) }
         }
         breaker.settings = newSettings.breaker

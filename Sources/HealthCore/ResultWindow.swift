@@ -20,11 +20,14 @@ public struct ResultWindow: Sendable {
     private var storage: [Entry] = []
     /// Index of the oldest live entry; storage before it is expired and compacted lazily.
     private var head = 0
+    /// A result older than the newest arrived since the last `expire`: the storage is sorted there, once.
+    private var needsSorting = false
 
     public init(lengthSeconds: Double) {
         self.lengthSeconds = lengthSeconds
     }
 
+    /// In time order once `expire` has run since the last result arrived (the roll-up always expires first).
     public var entries: ArraySlice<Entry> { storage[head...] }
     public var count: Int { storage.count - head }
 
@@ -45,17 +48,22 @@ public struct ResultWindow: Sendable {
             modelIndex: index(ofModel: result.model),
             statusCode: Int16(clamping: result.statusCode ?? 0), success: result.success,
             reason: result.reason, source: result.source, operation: result.operation)
-        // Results almost always arrive in time order; a late one is inserted in place to keep the order.
-        if let last = storage.last, head < storage.count, last.timestamp > entry.timestamp {
-            let position = storage[head...].lastIndex(where: { $0.timestamp <= entry.timestamp }).map { $0 + 1 } ?? head
-            storage.insert(entry, at: position)
-        } else {
-            storage.append(entry)
+        // Probes arrive in time order, gateway traffic nearly so (a batch is ordered by completion, several
+        // services' batches overlap). Inserting each late result in place would shift every newer one: quadratic
+        // at gateway rates. They are appended, and the window is sorted once per cycle, in `expire`, where the
+        // sort's cost is about one pass over runs that are already in order.
+        if !needsSorting, let last = storage.last, head < storage.count, last.timestamp > entry.timestamp {
+            needsSorting = true
         }
+        storage.append(entry)
     }
 
-    /// Drops results older than the window at `now`.
+    /// Drops results older than the window at `now`, after putting late arrivals in their place.
     public mutating func expire(now: Double) {
+        if needsSorting {
+            storage[head...].sort { $0.timestamp < $1.timestamp }
+            needsSorting = false
+        }
         let cutoff = now - lengthSeconds
         while head < storage.count, storage[head].timestamp < cutoff { head += 1 }
         if head > 4096 && head * 2 > storage.count {

@@ -80,12 +80,15 @@ public struct ModelResult: Sendable, Equatable, Codable {
     public var timestamp: Double
     /// Short human-readable error. Never contains a secret.
     public var error: String?
+    /// Seconds from the request to the first streamed token, when a gateway measured it.
+    public var timeToFirstTokenSeconds: Double?
 
     /// `operation` defaults to the model-list check for probes and to a chat completion for traffic.
     public init(
         provider: String, model: String, success: Bool, reason: FailureReason? = nil,
         latencySeconds: Double, statusCode: Int? = nil, source: ResultSource = .probe,
-        operation: OperationName? = nil, timestamp: Double, error: String? = nil
+        operation: OperationName? = nil, timestamp: Double, error: String? = nil,
+        timeToFirstTokenSeconds: Double? = nil
     ) {
         self.provider = provider
         self.model = model
@@ -97,6 +100,7 @@ public struct ModelResult: Sendable, Equatable, Codable {
         self.operation = operation ?? (source == .probe ? .listModels : .chat)
         self.timestamp = timestamp
         self.error = error
+        self.timeToFirstTokenSeconds = timeToFirstTokenSeconds
     }
 }
 

@@ -12,11 +12,30 @@ public func decodeOutcomes(
         throw .bodyTooLarge(bytes: body.count, limit: limits.maxBodyBytes)
     }
     var decoder = BatchDecoder(body: body, limits: limits, now: now)
-    switch format {
-    case .jsonArray: try decoder.decodeArray()
-    case .ndjson: try decoder.decodeLines()
+    do {
+        switch format {
+        case .jsonArray: try decoder.decodeArray()
+        case .ndjson: try decoder.decodeLines()
+        }
+    } catch {
+        guard error.status == 400, looksLikeLiteLLM(body) else { throw error }
+        throw IngestRejection(
+            status: error.status, reason: error.reason,
+            detail: error.detail + " (this looks like LiteLLM's logging payloads: post them to "
+                + "/api/v1/outcomes?format=litellm)")
     }
     return decoder.results
+}
+
+/// Whether a body holds a field only LiteLLM's `StandardLoggingPayload` has, within its first 64 KiB.
+private func looksLikeLiteLLM(_ body: [UInt8]) -> Bool {
+    let marker = Array(#""custom_llm_provider""#.utf8)
+    let limit = min(body.count, 65_536) - marker.count
+    guard limit >= 0 else { return false }
+    for start in 0...limit where body[start] == marker[0] && body[start..<start + marker.count].elementsEqual(marker) {
+        return true
+    }
+    return false
 }
 
 /// The state of one `decodeOutcomes` call.

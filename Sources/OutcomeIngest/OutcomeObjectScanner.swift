@@ -147,13 +147,7 @@ private struct OutcomeValues {
             throw .invalid("missing required field \"\(field.name)\"")
         }
         let timestamp = timestamp ?? now
-        guard timestamp.isFinite else { throw .invalid("timestamp must be a finite number") }
-        if timestamp > now + maxFutureSkewSeconds {
-            throw .invalid("timestamp \(secondsText(timestamp)) is more than 5 min in the future (now \(secondsText(now)))")
-        }
-        if timestamp < now - maxAgeSeconds {
-            throw .invalid("timestamp \(secondsText(timestamp)) is more than 1 h old (now \(secondsText(now)))")
-        }
+        if let problem = timestampProblem(timestamp, now: now) { throw .invalid(problem) }
         let errorText = error.flatMap { $0.isEmpty ? nil : $0 }
         return ModelResult(
             provider: provider, model: model, success: success,
@@ -161,6 +155,19 @@ private struct OutcomeValues {
             latencySeconds: latencySeconds, statusCode: statusCode, source: .traffic, timestamp: timestamp,
             error: errorText.map { String(decoding: $0, as: UTF8.self) })
     }
+}
+
+/// Why an outcome's time cannot be recorded, nil when it can: not finite, more than 5 min ahead of `now` (clock
+/// skew), or more than 1 h behind (it has left every window that would use it).
+public func timestampProblem(_ timestamp: Double, now: Double) -> String? {
+    guard timestamp.isFinite else { return "timestamp must be a finite number" }
+    if timestamp > now + maxFutureSkewSeconds {
+        return "timestamp \(secondsText(timestamp)) is more than 5 min in the future (now \(secondsText(now)))"
+    }
+    if timestamp < now - maxAgeSeconds {
+        return "timestamp \(secondsText(timestamp)) is more than 1 h old (now \(secondsText(now)))"
+    }
+    return nil
 }
 
 /// Whole seconds when the value is integral, for messages.

@@ -50,6 +50,14 @@ private let badFiles: [BadFile] = [
             ExpectedError(10, 15, "providers[1].base_url", #""ftp//x" is not an http(s) URL"#),
         ]),
     BadFile(
+        name: "aliases.yml",
+        expected: [
+            ExpectedError(7, 15, "providers[1].aliases[0]", #"alias "openai" is the name of provider "openai" (line 2)"#),
+            ExpectedError(15, 15, "providers[3].aliases[0]", #"alias "fast" already names provider "eu" (line 11)"#),
+            ExpectedError(19, 23, "providers[4].aliases[1]", #"duplicate alias "gpt-4o""#),
+            ExpectedError(19, 31, "providers[4].aliases[2]", "must not be empty"),
+        ]),
+    BadFile(
         name: "duplicate-names.yml",
         expected: [
             ExpectedError(6, 11, "providers[2].name", #"duplicate provider name "openai" (first defined at line 2)"#)

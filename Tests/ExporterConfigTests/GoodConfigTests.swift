@@ -52,6 +52,8 @@ private func load(_ name: String) throws -> ExporterConfiguration {
     #expect(openai.baseURL == "https://api.openai.com/v1")
     #expect(openai.proxyURL == nil)
     #expect(config.providers[1].proxyURL == Secret("http://proxy.internal:3128"))
+    #expect(openai.aliases == [])
+    #expect(config.providers[1].aliases == ["claude", "anthropic-prod"])
     #expect(openai.headers == ["X-Title": "my-gateway"])
     #expect(openai.models == [ModelSettings(name: "gpt-4o-mini"), ModelSettings(name: "o3-mini", maxTokens: 64)])
     #expect(openai.intervalSeconds == 60)

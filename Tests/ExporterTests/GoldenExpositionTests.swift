@@ -62,7 +62,8 @@ import Testing
             let latency = 1.5 + Double(i) / 4
             return ModelResult(
                 provider: "openai", model: "gpt-4o", success: !failed, reason: failed ? .http5xx : nil,
-                latencySeconds: latency, statusCode: failed ? 500 : 200, source: .traffic, timestamp: start + 30 + Double(i))
+                latencySeconds: latency, statusCode: failed ? 500 : 200, source: .traffic, timestamp: start + 30 + Double(i),
+                timeToFirstTokenSeconds: failed ? nil : 0.2 + Double(i) / 10)
         }
         _ = store.recordTraffic(traffic) { (_: Set<String>, _: [String: Set<String>]) throws(Never) in }
 

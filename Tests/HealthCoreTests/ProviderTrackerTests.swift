@@ -135,6 +135,21 @@ import TestSupport
         #expect(tracker.latencyBuckets.last == 81.92)
     }
 
+    @Test func timeToFirstTokenIsObservedOnlyForResultsThatCarryIt() {
+        var tracker = ProviderTracker(settings: settings(models: ["a"], completion: false), global: GlobalSettings())
+        let traffic = LatencySeries(source: .traffic, operation: .chat)
+        #expect(tracker.firstTokenHistograms.isEmpty)
+        var streamed = ModelResult(provider: "p", model: "a", success: true, latencySeconds: 4, source: .traffic, timestamp: 1)
+        streamed.timeToFirstTokenSeconds = 0.35
+        tracker.record(streamed)
+        tracker.record(ModelResult(provider: "p", model: "b", success: true, latencySeconds: 2, source: .traffic, timestamp: 2))
+        #expect(tracker.firstTokenHistograms[traffic]?.count == 1)
+        #expect(tracker.firstTokenHistograms[traffic]?.sum == 0.35)
+        #expect(tracker.histograms[traffic]?.count == 2)
+        #expect(tracker.modelFirstTokenHistograms["a"]?[traffic]?.count == 1)
+        #expect(tracker.modelFirstTokenHistograms["b"] == nil)
+    }
+
     @Test func reconfigureKeepsCountersAndUnchangedModels() {
         let s = settings(models: ["a", "b"], completion: true)
         var tracker = ProviderTracker(settings: s, global: GlobalSettings())

@@ -31,7 +31,27 @@ func result(
         window.append(result("a", at: 1000))
         window.append(result("a", at: 1200))
         window.append(result("b", at: 1100))
-        #expect(window.entries.map(\.timestamp) == [1000, 1100, 1200])
+        window.append(result("c", at: 1100))
+        window.append(result("d", at: 900))
+        window.expire(now: 1250)
+        // In time order, equal times in arrival order.
+        #expect(window.entries.map(\.timestamp) == [1000, 1100, 1100, 1200])
+        #expect(window.entries.map { window.models[Int($0.modelIndex)] } == ["a", "b", "c", "a"])
+    }
+
+    @Test func manyLateResultsAreSortedOnceAtTheNextExpiry() {
+        var window = ResultWindow(lengthSeconds: 1_000)
+        var generator = SystemRandomNumberGenerator()
+        // Overlapping batches: each 1,000 results in time order, each starting up to 2 s before the last ended.
+        var start = 0.0
+        var times: [Double] = []
+        for _ in 0..<50 {
+            for i in 0..<1_000 { times.append(start + Double(i) * 0.001) }
+            start += 1 - Double.random(in: 0...2, using: &generator)
+        }
+        for t in times { window.append(result("a", at: 100 + t)) }
+        window.expire(now: 200)
+        #expect(window.entries.map(\.timestamp) == times.map { 100 + $0 }.sorted())
     }
 
     @Test func compactsAfterManyExpiries() {

@@ -27,6 +27,9 @@ class Answer:
     headers: dict = field(default_factory=dict)
     # None: the usual body for the route and status.
     body: bytes = None
+    content_type: str = "application/json"
+    # A streamed answer: (seconds to wait, bytes) pieces sent with chunked transfer encoding instead of `body`.
+    chunks: list = None
 
 
 @dataclass
@@ -121,16 +124,27 @@ class _Handler(BaseHTTPRequestHandler):
             if wait > 0:
                 time.sleep(wait)
         body = answer.body
-        if body is None:
+        if body is None and answer.chunks is None:
             body = _default_body(method, rest, answer.status, models or [], model)
         owner._tally(provider, answer.status)
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Type", answer.content_type)
+        if answer.chunks is None:
+            self.send_header("Content-Length", str(len(body)))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
         for name, value in answer.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if answer.chunks is None:
+            self.wfile.write(body)
+        else:
+            for wait, piece in answer.chunks:
+                if wait > 0:
+                    time.sleep(wait)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
         owner._served_in(time.monotonic() - self._arrived,
                          Served(self._arrived, provider, rest, model, answer.status, 0.0))
@@ -156,6 +170,66 @@ def _default_body(method, rest, status, models, model=None):
     messages = {429: "Rate limit reached, slow down", 500: "The server had an error", 502: "Bad gateway",
                 503: "The engine is currently overloaded", 504: "Gateway timeout"}
     return json.dumps({"error": {"message": messages.get(status, f"HTTP {status}")}}).encode()
+
+
+# OpenAI's own error bodies, byte for byte (pretty-printed, with a trailing newline, as api.openai.com sends them).
+OPENAI_SERVER_ERROR = b"""{
+    "error": {
+        "message": "The server had an error while processing your request. Sorry about that!",
+        "type": "server_error",
+        "param": null,
+        "code": null
+    }
+}
+"""
+OPENAI_RATE_LIMITED = b"""{
+    "error": {
+        "message": "Rate limit reached for gpt-4o-mini in organization org-fake on requests per min (RPM): Limit 3, \
+Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+        "type": "requests",
+        "param": null,
+        "code": "rate_limit_exceeded"
+    }
+}
+"""
+
+
+def openai_answer(status, model, content="p", stream=False, delay=0.0, first_token_delay=0.0):
+    """What api.openai.com answers to a chat completion: `content` as the assistant's message (streamed as server-sent
+    events, the first token after `first_token_delay`, when `stream`), or OpenAI's own error body for a 500 / 429."""
+    headers = {"x-request-id": "req_fake", "openai-processing-ms": "12"}
+    if status == 500:
+        return Answer(status=500, delay=delay, headers=headers, body=OPENAI_SERVER_ERROR)
+    if status == 429:
+        return Answer(status=429, delay=delay, body=OPENAI_RATE_LIMITED, headers={
+            **headers, "retry-after": "20", "x-ratelimit-limit-requests": "3", "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": "20s"})
+    usage = {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13,
+             "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+             "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                           "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+    common = {"id": "chatcmpl-fake", "created": 1767225600, "model": model, "service_tier": "default",
+              "system_fingerprint": "fp_fake"}
+    if not stream:
+        return Answer(delay=delay, headers=headers, body=json.dumps({
+            **{"id": common["id"], "object": "chat.completion"}, **common,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": None,
+                                                 "annotations": []},
+                         "logprobs": None, "finish_reason": "stop"}],
+            "usage": usage}, indent=2).encode())
+
+    def event(delta, finish=None, with_usage=False):
+        chunk = {"id": common["id"], "object": "chat.completion.chunk", **common,
+                 "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+        if with_usage:
+            chunk["usage"] = usage
+        return b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n"
+
+    words = content.split(" ")
+    chunks = [(first_token_delay, event({"role": "assistant", "content": "", "refusal": None}))]
+    chunks += [(0.0, event({"content": (" " if i else "") + word})) for i, word in enumerate(words)]
+    chunks += [(delay, event({}, "stop")), (0.0, event({}, with_usage=True)), (0.0, b"data: [DONE]\n\n")]
+    return Answer(delay=0.0, headers=headers, content_type="text/event-stream; charset=utf-8", chunks=chunks)
 
 
 class FakeProviders:

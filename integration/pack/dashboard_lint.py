@@ -45,6 +45,8 @@ DATASOURCE_REFS = {"$datasource", "${datasource}"}
 SPLIT_HISTOGRAMS = {
     "provider_response_time_seconds_bucket": ("source", "operation"),
     "model_response_time_seconds_bucket": ("source", "operation"),
+    "provider_time_to_first_token_seconds_bucket": ("source", "operation"),
+    "model_time_to_first_token_seconds_bucket": ("source", "operation"),
 }
 
 

@@ -17,8 +17,8 @@
       [values[3], 'unauthorized', 'purple'],
       [values[4], 'down', 'red'],
     ]),
-    local quantile(q, by, selector) =
-      'histogram_quantile(%s, sum by (%s, le) (rate(%s%s[$__rate_interval])))' % [q, by, 'provider_response_time_seconds_bucket', selector],
+    local quantile(q, by, selector, histogram='provider_response_time_seconds') =
+      'histogram_quantile(%s, sum by (%s, le) (rate(%s_bucket%s[$__rate_interval])))' % [q, by, histogram, selector],
     local modelQuantile(q, selector) =
       'histogram_quantile(%s, sum by (provider, model, source, operation, le) (rate(model_response_time_seconds_bucket%s[$__rate_interval])))' % [q, selector],
     local staleBelow = 'max by (instance, provider) (provider_probe_interval_seconds%s)' % s(),
@@ -214,6 +214,16 @@
             for q in ['0.5', '0.95', '0.99']
           ],
           noValue='no traffic reported',
+        ),
+        ts(
+          'Time to first token p50 / p95 / p99',
+          'Time from the request to the first streamed token of the traffic a gateway reported (LiteLLM\'s completionStartTime), per provider and operation, from the provider_time_to_first_token_seconds histogram. Only streamed calls carry it.',
+          's',
+          [
+            t(quantile(q, 'provider, operation', s('source="traffic"'), 'provider_time_to_first_token_seconds'), '{{provider}} {{operation}} p%s' % std.strReplace(q, '0.', ''))
+            for q in ['0.5', '0.95', '0.99']
+          ],
+          noValue='no streamed traffic reported',
         ),
 
         lib.row('Probing', 'When each provider was probed, and when it is due again.'),
