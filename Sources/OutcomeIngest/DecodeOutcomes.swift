@@ -39,7 +39,7 @@ private func looksLikeLiteLLM(_ body: [UInt8]) -> Bool {
 }
 
 /// The state of one `decodeOutcomes` call.
-private struct BatchDecoder {
+private struct BatchDecoder: ArrayBatchDecoder {
     var scanner: JSONScanner
     let limits: IngestLimits
     let now: Double
@@ -59,31 +59,11 @@ private struct BatchDecoder {
             throw .malformed("malformed JSON at byte \(scanner.position): expected '[' opening an array of outcomes, "
                 + scanner.foundDescription)
         }
-        scanner.position += 1
-        scanner.skipWhitespace()
-        if scanner.current == UInt8(ascii: "]") {
-            scanner.position += 1
-        } else {
-            var index = 0
-            while true {
-                try appendOutcome(at: "index \(index)") { "at byte \($0)" }
-                scanner.skipWhitespace()
-                if scanner.current == UInt8(ascii: ",") {
-                    scanner.position += 1
-                    index += 1
-                } else if scanner.current == UInt8(ascii: "]") {
-                    scanner.position += 1
-                    break
-                } else {
-                    throw .malformed("index \(index): malformed JSON at byte \(scanner.position): expected ',' or ']' "
-                        + "after the outcome, \(scanner.foundDescription)")
-                }
-            }
-        }
-        scanner.skipWhitespace()
-        guard scanner.isAtEnd else {
-            throw .malformed("malformed JSON at byte \(scanner.position): unexpected data after the array")
-        }
+        try decodeElements(of: "the outcome")
+    }
+
+    mutating func appendElement(index: Int) throws(IngestRejection) {
+        try appendOutcome(at: "index \(index)") { "at byte \($0)" }
     }
 
     /// One pass over the body: each line is white space only (skipped) or one object and white space.
@@ -125,6 +105,45 @@ private struct BatchDecoder {
             case .invalid(let message):
                 throw .invalid("\(location()): \(message)")
             }
+        }
+    }
+}
+
+/// A batch decoder over a JSON array body: the walk over the elements is shared, each element is the decoder's.
+protocol ArrayBatchDecoder {
+    var scanner: JSONScanner { get set }
+    /// Reads the element at the scanner (0-based `index`, for messages) and keeps what it decoded.
+    mutating func appendElement(index: Int) throws(IngestRejection)
+}
+
+extension ArrayBatchDecoder {
+    /// From the array's `[` to the end of the body: each element, separated by commas, then nothing but white space.
+    /// `noun` names an element in messages ("the outcome").
+    mutating func decodeElements(of noun: String) throws(IngestRejection) {
+        scanner.position += 1
+        scanner.skipWhitespace()
+        if scanner.current == UInt8(ascii: "]") {
+            scanner.position += 1
+        } else {
+            var index = 0
+            while true {
+                try appendElement(index: index)
+                scanner.skipWhitespace()
+                if scanner.current == UInt8(ascii: ",") {
+                    scanner.position += 1
+                    index += 1
+                } else if scanner.current == UInt8(ascii: "]") {
+                    scanner.position += 1
+                    break
+                } else {
+                    throw .malformed("index \(index): malformed JSON at byte \(scanner.position): expected ',' or ']' "
+                        + "after \(noun), \(scanner.foundDescription)")
+                }
+            }
+        }
+        scanner.skipWhitespace()
+        guard scanner.isAtEnd else {
+            throw .malformed("malformed JSON at byte \(scanner.position): unexpected data after the array")
         }
     }
 }

@@ -25,7 +25,7 @@ public func decodeLiteLLMPayloads(
 }
 
 /// The state of one `decodeLiteLLMPayloads` call.
-private struct LiteLLMBatchDecoder {
+private struct LiteLLMBatchDecoder: ArrayBatchDecoder {
     var scanner: JSONScanner
     let limits: IngestLimits
     let now: Double
@@ -40,31 +40,11 @@ private struct LiteLLMBatchDecoder {
 
     /// `json_array`: `[payload, payload, …]`.
     mutating func decodeArray() throws(IngestRejection) {
-        scanner.position += 1
-        scanner.skipWhitespace()
-        if scanner.current == UInt8(ascii: "]") {
-            scanner.position += 1
-        } else {
-            var index = 0
-            while true {
-                try appendCall { "index \(index)" }
-                scanner.skipWhitespace()
-                if scanner.current == UInt8(ascii: ",") {
-                    scanner.position += 1
-                    index += 1
-                } else if scanner.current == UInt8(ascii: "]") {
-                    scanner.position += 1
-                    break
-                } else {
-                    throw .malformed("index \(index): malformed JSON at byte \(scanner.position): expected ',' or ']' "
-                        + "after the payload, \(scanner.foundDescription)")
-                }
-            }
-        }
-        scanner.skipWhitespace()
-        guard scanner.isAtEnd else {
-            throw .malformed("malformed JSON at byte \(scanner.position): unexpected data after the array")
-        }
+        try decodeElements(of: "the payload")
+    }
+
+    mutating func appendElement(index: Int) throws(IngestRejection) {
+        try appendCall { "index \(index)" }
     }
 
     /// `ndjson` and `single`: payloads one after the other, separated by white space. LiteLLM writes one per line;

@@ -1,3 +1,5 @@
+import HealthCore
+
 /// The bodies of OTLP/HTTP answers, in the request's encoding (OTLP specification, "OTLP/HTTP Response").
 public enum OTLPResponse {
     /// ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; } with
@@ -67,26 +69,4 @@ private func appendBytesField(_ number: UInt64, _ value: [UInt8], to bytes: inou
     appendVarint(number << 3 | 2, to: &bytes)
     appendVarint(UInt64(value.count), to: &bytes)
     bytes.append(contentsOf: value)
-}
-
-/// `text` as a JSON string literal.
-private func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }
