@@ -1,6 +1,6 @@
 /// The fields of an outcome object the decoder reads. Any other field is skipped, whatever it holds.
 enum OutcomeField: UInt8, CaseIterable {
-    case provider, model, success, latencySeconds, statusCode, error, timestamp
+    case provider, model, success, latencySeconds, statusCode, error, timestamp, timeToFirstTokenSeconds
 
     var name: String {
         switch self {
@@ -11,6 +11,7 @@ enum OutcomeField: UInt8, CaseIterable {
         case .statusCode: "status_code"
         case .error: "error"
         case .timestamp: "timestamp"
+        case .timeToFirstTokenSeconds: "time_to_first_token_seconds"
         }
     }
 
@@ -40,6 +41,8 @@ extension JSONScanner {
             if string(key, equals: "status_code") { return .statusCode }
         case 15:
             if string(key, equals: "latency_seconds") { return .latencySeconds }
+        case 27:
+            if string(key, equals: "time_to_first_token_seconds") { return .timeToFirstTokenSeconds }
         default:
             break
         }

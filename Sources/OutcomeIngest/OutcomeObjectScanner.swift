@@ -87,6 +87,16 @@ extension JSONScanner {
             let value = try scanNumber(converting: true)
             guard value >= 0, value.isFinite else { throw .invalid("latency_seconds must be a number >= 0") }
             fields.latencySeconds = value + 0  // -0 becomes 0
+        case .timeToFirstTokenSeconds:
+            if byte == UInt8(ascii: "n") { return try scanLiteral("null") }
+            guard let byte, byte == UInt8(ascii: "-") || byte &- UInt8(ascii: "0") < 10 else {
+                try wrongType(field, "must be a number >= 0 or null")
+            }
+            let value = try scanNumber(converting: true)
+            guard value >= 0, value.isFinite else {
+                throw .invalid("time_to_first_token_seconds must be a number >= 0 or null")
+            }
+            fields.timeToFirstTokenSeconds = value + 0
         case .statusCode:
             if byte == UInt8(ascii: "n") { return try scanLiteral("null") }
             guard let byte, byte == UInt8(ascii: "-") || byte &- UInt8(ascii: "0") < 10 else {
@@ -141,6 +151,7 @@ private struct OutcomeValues {
     /// Already sanitized.
     var error: [UInt8]?
     var timestamp: Double?
+    var timeToFirstTokenSeconds: Double?
 
     func result(now: Double) throws(ScanFailure) -> ModelResult {
         for field in OutcomeField.required where seen & field.bit == 0 {
@@ -153,7 +164,8 @@ private struct OutcomeValues {
             provider: provider, model: model, success: success,
             reason: success ? nil : FailureReason.forReportedFailure(statusCode: statusCode, errorText: errorText),
             latencySeconds: latencySeconds, statusCode: statusCode, source: .traffic, timestamp: timestamp,
-            error: errorText.map { String(decoding: $0, as: UTF8.self) })
+            error: errorText.map { String(decoding: $0, as: UTF8.self) },
+            timeToFirstTokenSeconds: timeToFirstTokenSeconds)
     }
 }
 

@@ -48,6 +48,20 @@ import Testing
         #expect(results[0].timestamp == testNow)
     }
 
+    @Test func timeToFirstTokenIsOptional() throws {
+        let results = try decode(
+            [
+                outcome(extra: #","time_to_first_token_seconds":0.35"#), outcome(),
+                outcome(extra: #","time_to_first_token_seconds":null"#),
+            ].joined(separator: "\n"), .ndjson)
+        #expect(results.map(\.timeToFirstTokenSeconds) == [0.35, nil, nil])
+        for bad in ["-1", #""fast""#, "true"] {
+            #expect(throws: IngestRejection.self) {
+                try decode(outcome(extra: #","time_to_first_token_seconds":"# + bad), .ndjson)
+            }
+        }
+    }
+
     @Test func acceptsRFC3339Timestamps() throws {
         // testNow is 2025-06-15T15:06:40Z.
         let cases: [(String, Double)] = [

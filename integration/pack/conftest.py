@@ -18,7 +18,8 @@ from stack import Stack, StackStartError  # noqa: E402
 
 # Outcomes of demo-healthy only: traffic for the other demo providers would change their statuses.
 DEMO_TRAFFIC = [
-    {"provider": "demo-healthy", "model": "gpt-4o", "success": True, "latency_seconds": 0.4, "status_code": 200},
+    {"provider": "demo-healthy", "model": "gpt-4o", "success": True, "latency_seconds": 0.4, "status_code": 200,
+     "time_to_first_token_seconds": 0.12},
     {"provider": "demo-healthy", "model": "gpt-4o-mini", "success": True, "latency_seconds": 0.2, "status_code": 200},
 ]
 

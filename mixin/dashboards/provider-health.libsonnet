@@ -217,7 +217,7 @@
         ),
         ts(
           'Time to first token p50 / p95 / p99',
-          'Time from the request to the first streamed token of the traffic a gateway reported (LiteLLM\'s completionStartTime), per provider and operation, from the provider_time_to_first_token_seconds histogram. Only streamed calls carry it.',
+          'Time from the request to the first streamed token of the traffic a gateway reported (LiteLLM\'s completionStartTime, OpenTelemetry\'s gen_ai.response.time_to_first_chunk, time_to_first_token_seconds of an outcome), per provider and operation, from the provider_time_to_first_token_seconds histogram. Only streamed calls carry it.',
           's',
           [
             t(quantile(q, 'provider, operation', s('source="traffic"'), 'provider_time_to_first_token_seconds'), '{{provider}} {{operation}} p%s' % std.strReplace(q, '0.', ''))
