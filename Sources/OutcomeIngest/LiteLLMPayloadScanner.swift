@@ -49,6 +49,9 @@ private struct PayloadValues {
     /// LiteLLM's own limiter refused the call (`error_rate_limit_category` `litellm_rate_limit` or
     /// `litellm_batch_rate_limit`).
     var limitedByLiteLLM = false
+    /// LiteLLM's stable error code (`normalized_error`) is `429_BUDGET_EXCEEDED`. It does not say whose budget: it is
+    /// also given to a provider's answer whose message speaks of a budget.
+    var budgetExceeded = false
 }
 
 extension JSONScanner {
@@ -172,8 +175,9 @@ extension JSONScanner {
         }
     }
 
-    /// `error_information`: the provider's status (`error_code`), the exception's class and LiteLLM's rate-limit
-    /// category. `error_message` and `traceback` quote the request, and are skipped like everything else.
+    /// `error_information`: the provider's status (`error_code`), the exception's class, LiteLLM's rate-limit
+    /// category and its normalized error code. `error_message` and `traceback` quote the request, and are skipped
+    /// like everything else.
     private mutating func scanErrorInformation(into values: inout PayloadValues) throws(ScanFailure) {
         try scanObject(depth: 2) { (scanner: inout JSONScanner, key: StringToken) throws(ScanFailure) in
             if scanner.string(key, equals: "error_code") {
@@ -187,6 +191,10 @@ extension JSONScanner {
                 let token = try scanner.scanString()
                 values.limitedByLiteLLM = scanner.string(token, equals: "litellm_rate_limit")
                     || scanner.string(token, equals: "litellm_batch_rate_limit")
+            } else if scanner.string(key, equals: "normalized_error") {
+                guard scanner.current == UInt8(ascii: "\"") else { return try scanner.skipValue(depth: 2) }
+                let token = try scanner.scanString()
+                values.budgetExceeded = scanner.string(token, equals: "429_BUDGET_EXCEEDED")
             } else {
                 try scanner.skipValue(depth: 2)
             }
@@ -302,10 +310,13 @@ extension JSONScanner {
                 timeToFirstTokenSeconds: timeToFirstToken(values, start: start, end: end), timestamp: start)
         }
         let errorClass = values.errorClass.map { bytes[$0.start..<$0.end] }
+        // The router's deployment and provider budgets refuse with a bare `ValueError`: only the normalized code
+        // says it was a budget, and the missing status that no provider answered.
+        let overLiteLLMBudget = values.budgetExceeded && values.errorCode == nil
         return GatewayCall(
             route: route, model: model, operation: values.operation, success: false, statusCode: values.errorCode,
             reason: liteLLMFailureReason(errorClass: errorClass, statusCode: values.errorCode),
-            refusedByGateway: values.limitedByLiteLLM || errorClass.map(isLiteLLMRefusal) == true,
+            refusedByGateway: values.limitedByLiteLLM || overLiteLLMBudget || errorClass.map(isLiteLLMRefusal) == true,
             latencySeconds: end - start, timestamp: start,
             errorLabel: values.errorClass.map(string) ?? values.errorCode.map(String.init))
     }

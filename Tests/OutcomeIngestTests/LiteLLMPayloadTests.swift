@@ -8,7 +8,8 @@ import Testing
 /// Bodies LiteLLM's `generic_api` callback really posted (recorded by integration/e2e/capture_litellm_payloads.py):
 /// per batch format, in order, a success, a streamed success, a 500, a 429, a streamed call answered 500, a gateway
 /// timeout, two successes through a slow provider, a call refused by the proxy for a wrong key, and a call for a model
-/// the proxy does not serve.
+/// the proxy does not serve. And, one payload a body (`budget-<n>.json`), a call through a deployment with a budget in
+/// LiteLLM's router, which spends it, then the router's refusal of the next.
 @Suite struct LiteLLMPayloadTests {
     static let promptCanary = "CANARY-PROMPT-7f3a9c"
     static let answerCanary = "CANARY-ANSWER-b81e42"
@@ -27,7 +28,7 @@ import Testing
     }
 
     /// A clock just after the fixtures were recorded.
-    static let now = 1_796_175_000.0
+    static let now = 1_796_176_600.0
 
     static func calls(_ format: String) throws -> [GatewayCall] {
         var calls: [GatewayCall] = []
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func canariesAppearInNoField() throws {
-        for format in ["json_array", "ndjson", "single"] {
+        for format in ["json_array", "ndjson", "single", "budget"] {
             for body in try Self.bodies(format) {
                 let text = String(decoding: body, as: UTF8.self)
                 #expect(text.contains(Self.promptCanary))
@@ -98,6 +99,40 @@ import Testing
         #expect(!provider.refusedByGateway && provider.reason == .rateLimited)
         let budget = payload(status: "failure", error: #"{"error_code":"400","error_class":"BudgetExceededError"}"#)
         #expect(try decodeLiteLLMPayloads(Array(budget.utf8), limits: IngestLimits(), now: Self.now)[0].refusedByGateway)
+    }
+
+    @Test func aRefusalOverABudgetOfLiteLLMsRouterIsNotTheProviders() throws {
+        let calls = try Self.calls("budget")
+        #expect(calls.count == 2)
+        let spending = try #require(calls.first(where: \.success))
+        #expect(spending.route.group == "chat-budget" && spending.route.provider == "openai")
+        #expect(!spending.refusedByGateway)
+        let refused = try #require(calls.first { !$0.success })
+        #expect(refused.refusedByGateway)
+        #expect(refused.route.group == "chat-budget" && refused.route.provider == nil && refused.route.endpoint == nil)
+        #expect(refused.statusCode == nil && refused.errorLabel == "ValueError")
+    }
+
+    @Test func theBudgetCodeIsLiteLLMsOnlyWithoutAProviderStatus() throws {
+        func refused(_ error: String) throws -> Bool {
+            let body = payload(status: "failure", error: error)
+            let calls = try decodeLiteLLMPayloads(Array(body.utf8), limits: IngestLimits(), now: Self.now)
+            return try #require(calls.first).refusedByGateway
+        }
+        #expect(try refused(#"{"error_code":"","error_class":"ValueError","normalized_error":"429_BUDGET_EXCEEDED"}"#))
+        #expect(try refused(#"{"error_class":"ValueError","normalized_error":"429_BUDGET_EXCEEDED"}"#))
+        // LiteLLM gives the code to any error whose message speaks of a budget; with the provider's status it is the
+        // provider's answer (an upstream gateway's budget, say), as is a provider's own 429.
+        #expect(try refused(#"{"error_code":"429","error_class":"RateLimitError","#
+            + #""error_rate_limit_category":"vendor_rate_limit","normalized_error":"429_BUDGET_EXCEEDED"}"#) == false)
+        #expect(try refused(#"{"error_code":"400","error_class":"BadRequestError","#
+            + #""normalized_error":"429_BUDGET_EXCEEDED"}"#) == false)
+        #expect(try refused(#"{"error_code":"429","error_class":"RateLimitError","#
+            + #""error_rate_limit_category":"vendor_rate_limit","#
+            + #""normalized_error":"429_RATE_LIMIT_EXCEEDED"}"#) == false)
+        #expect(try refused(#"{"error_code":"","error_class":"ValueError","#
+            + #""normalized_error":"500_INTERNAL_STATE_ERROR"}"#) == false)
+        #expect(try refused(#"{"error_code":"","error_class":"ValueError","normalized_error":null}"#) == false)
     }
 
     @Test func callTypesAndEndpoints() throws {

@@ -1,10 +1,12 @@
 """Records what a real LiteLLM proxy's `generic_api` logging callback posts, for the decoder's test fixtures.
 
-    python3 integration/e2e/capture_litellm_payloads.py OUTPUT_DIR
+    python3 integration/e2e/capture_litellm_payloads.py OUTPUT_DIR [FORMAT...] [budget]
 
 Runs the proxy in front of the fake OpenAI providers (see litellm_proxy.py), makes one call of each kind (success,
 streamed success, 500, 429, gateway timeout, LiteLLM's own rpm refusal) once per batch format, and writes every
-body the callback posted to OUTPUT_DIR/<format>-<n>.json as received. The prompt and answer are canary strings.
+body the callback posted to OUTPUT_DIR/<format>-<n>.json as received. `budget` records, one payload per body, the
+calls through `chat-budget` up to LiteLLM's refusal over the deployment's budget, to OUTPUT_DIR/budget-<n>.json. The
+prompt and answer are canary strings.
 """
 import json
 import os
@@ -16,7 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from litellm_proxy import PROXY_LIMITS, chat, fake_openai_providers, model_list, run_litellm  # noqa: E402
+from litellm_proxy import (  # noqa: E402
+    PROXY_LIMITS, chat, fake_openai_providers, model_list, run_litellm, spend_the_budget)
 
 PROMPT_CANARY = "CANARY-PROMPT-7f3a9c"
 ANSWER_CANARY = "CANARY-ANSWER-b81e42"
@@ -37,7 +40,9 @@ class Catcher(BaseHTTPRequestHandler):
         pass
 
 
-def capture(log_format, providers, out_dir):
+def capture(log_format, providers, out_dir, calls=None, prefix=None):
+    """Runs `calls(base, prompt)` (by default one call of each kind) through a proxy posting in `log_format`, and
+    writes what the callback posted to OUTPUT_DIR/<prefix or format>-<n>.json."""
     Catcher.bodies = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Catcher)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -53,28 +58,40 @@ def capture(log_format, providers, out_dir):
     env = {"GENERIC_LOGGER_ENDPOINT": f"http://127.0.0.1:{server.server_address[1]}/api/v1/outcomes?format=litellm",
            "GENERIC_LOGGER_HEADERS": "Authorization=Bearer capture-token"}
     with run_litellm(config, env) as base:
-        prompt = f"Say hello. {PROMPT_CANARY}"
-        for model, stream in [("chat-ok", False), ("chat-ok", True), ("chat-fail", False), ("chat-limited", False),
-                              ("chat-fail", True), ("chat-slow", False)]:
-            status, _ = chat(base, model, prompt, stream=stream)
-            print(f"{log_format}: {model} stream={stream} -> {status}")
-        # Two at once through the deployment that allows one in flight: LiteLLM refuses one itself.
-        with ThreadPoolExecutor(2) as pool:
-            statuses = sorted(pool.map(lambda _: chat(base, "chat-capped", prompt)[0], range(2)))
-        print(f"{log_format}: chat-capped twice at once -> {statuses}")
-        # Refused by the proxy itself: a wrong key, a model it does not serve.
-        print(f"{log_format}: wrong key -> {chat(base, 'chat-ok', prompt, key='sk-wrong')[0]}")
-        print(f"{log_format}: unknown model -> {chat(base, 'chat-nowhere', prompt)[0]}")
+        expected = (calls or every_kind)(base, f"Say hello. {PROMPT_CANARY}")
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and sum(count(b) for _, _, b in Catcher.bodies) < 10:
+        while time.monotonic() < deadline and sum(count(b) for _, _, b in Catcher.bodies) < expected:
             time.sleep(0.2)
         time.sleep(1.5)
     server.shutdown()
     for number, (content_type, auth, body) in enumerate(Catcher.bodies):
-        path = os.path.join(out_dir, f"{log_format}-{number}.json")
+        path = os.path.join(out_dir, f"{prefix or log_format}-{number}.json")
         with open(path, "wb") as f:
             f.write(body)
         print(f"  {path}: {len(body)} bytes, {count(body)} payloads, {content_type}, auth={auth is not None}")
+
+
+def every_kind(base, prompt):
+    """One call of each kind; returns how many payloads the callback posts for them."""
+    for model, stream in [("chat-ok", False), ("chat-ok", True), ("chat-fail", False), ("chat-limited", False),
+                          ("chat-fail", True), ("chat-slow", False)]:
+        status, _ = chat(base, model, prompt, stream=stream)
+        print(f"{model} stream={stream} -> {status}")
+    # Two at once through the deployment that allows one in flight: LiteLLM refuses one itself.
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(lambda _: chat(base, "chat-capped", prompt)[0], range(2)))
+    print(f"chat-capped twice at once -> {statuses}")
+    # Refused by the proxy itself: a wrong key, a model it does not serve.
+    print(f"wrong key -> {chat(base, 'chat-ok', prompt, key='sk-wrong')[0]}")
+    print(f"unknown model -> {chat(base, 'chat-nowhere', prompt)[0]}")
+    return 10
+
+
+def up_to_the_budget(base, prompt):
+    """Calls through `chat-budget` until LiteLLM refuses one over the budget; returns how many payloads that makes."""
+    passed = spend_the_budget(base, prompt)
+    print(f"budget: {passed} call(s) passed, then refused")
+    return passed + 1
 
 
 def count(body):
@@ -88,8 +105,11 @@ def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
     with fake_openai_providers(f"Hello there! {ANSWER_CANARY}") as providers:
-        for log_format in sys.argv[2:] or ("json_array", "ndjson", "single"):
-            capture(log_format, providers, out_dir)
+        for what in sys.argv[2:] or ("json_array", "ndjson", "single", "budget"):
+            if what == "budget":
+                capture("single", providers, out_dir, up_to_the_budget, prefix="budget")
+            else:
+                capture(what, providers, out_dir)
 
 
 if __name__ == "__main__":

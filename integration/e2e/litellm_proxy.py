@@ -9,6 +9,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -79,17 +80,45 @@ def fake_openai_providers(content, **behaviour):
 
 
 def model_list(providers):
-    """One public model name per fake provider (LiteLLM routes by it), each deployment with its own api_base, and
+    """One public model name per fake provider (LiteLLM routes by it), each deployment with its own api_base;
     `chat-capped`, the slow provider with a longer timeout: two calls to it at once meet LiteLLM's own limit when
-    the proxy runs with `PROXY_LIMITS` (its refusal says `error_rate_limit_category: litellm_rate_limit`)."""
+    the proxy runs with `PROXY_LIMITS` (its refusal says `error_rate_limit_category: litellm_rate_limit`); and
+    `chat-budget`, the `ok` provider behind a budget of LiteLLM's router (see `BUDGET_PARAMS`)."""
     entries = []
-    for name in ("ok", "fail", "limited", "slow", "capped"):
+    for name in ("ok", "fail", "limited", "slow", "capped", "budget"):
+        upstream = {"capped": "slow", "budget": "ok"}.get(name, name)
         params = {"model": "openai/gpt-4o-mini", "api_key": "sk-fake", "max_retries": 0,
-                  "api_base": providers.base_url("slow" if name == "capped" else name)}
+                  "api_base": providers.base_url(upstream)}
         if name == "slow":
             params["timeout"] = 1
+        if name == "budget":
+            params.update(BUDGET_PARAMS)
         entries.append({"model_name": f"chat-{name}", "litellm_params": params})
     return entries
+
+
+# A deployment budget, which LiteLLM's router keeps in memory (the proxy-wide `litellm_settings: max_budget` needs a
+# database, and a deployment's `max_parallel_requests` refusal is not posted to the callback). Priced so that the
+# first call spends more than the whole budget: from then on the router refuses every call to the deployment
+# without calling the provider, and posts the refusal (`error_class: ValueError`, `normalized_error:
+# 429_BUDGET_EXCEEDED`, no `error_code`, no `api_base`).
+BUDGET_PARAMS = {"max_budget": 0.000001, "budget_duration": "1d",
+                 "input_cost_per_token": 0.001, "output_cost_per_token": 0.001}
+
+
+def spend_the_budget(base, prompt, attempts=20):
+    """Calls `chat-budget` until LiteLLM refuses it over budget: the number of calls that got through first (the
+    router adds a call's cost a moment after it answers). Fails if no call is refused."""
+    passed = 0
+    for _ in range(attempts):
+        status, answer = chat(base, "chat-budget", prompt)
+        if status == 429:
+            assert b"budget" in answer, answer[:300]
+            return passed
+        assert status == 200, (status, answer[:300])
+        passed += 1
+        time.sleep(0.25)
+    raise AssertionError(f"LiteLLM did not refuse chat-budget over its budget in {attempts} calls")
 
 
 # The proxy's own limit that needs no database: one request in flight at a time, the rest refused with 429.

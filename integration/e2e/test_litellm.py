@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from harness import metric_value, run_exporter, wait_until
-from litellm_proxy import chat, fake_openai_providers, model_list, run_litellm
+from litellm_proxy import chat, fake_openai_providers, model_list, run_litellm, spend_the_budget
 
 TOKEN = "litellm-ingest-token"
 PROMPT_CANARY = "CANARY-PROMPT-5d21e0"
@@ -18,12 +18,14 @@ ANSWER_CANARY = "CANARY-ANSWER-93ac7b"
 
 
 def exporter_config(providers, directory):
-    """The three fake providers as configured providers, each known by its LiteLLM model group (alias)."""
+    """The three fake providers as configured providers, each known by its LiteLLM model group (alias); `fake-ok`
+    also by `chat-budget`, its deployment behind a budget of LiteLLM's router."""
     path = os.path.join(directory, "config.yml")
     lines = ["providers:"]
     for name in ("ok", "fail", "limited"):
+        aliases = "chat-ok, chat-budget" if name == "ok" else f"chat-{name}"
         lines += [f"  - name: fake-{name}", "    kind: openai", f"    base_url: {providers.base_url(name)}",
-                  "    api_key_env: FAKE_KEY", f"    aliases: [chat-{name}]"]
+                  "    api_key_env: FAKE_KEY", f"    aliases: [{aliases}]"]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path
@@ -38,6 +40,11 @@ def litellm_config(log_format):
             "log_format": log_format}},
         "router_settings": {"num_retries": 0, "disable_cooldowns": True},
     }
+
+
+def refusals(exporter):
+    return metric_value(exporter.metrics(), "provider_health_exporter_outcomes_dropped_total", format="litellm",
+                        reason="gateway_refusal") or 0
 
 
 def traffic(exporter, provider, reason=None):
@@ -65,6 +72,12 @@ def test_a_hundred_calls_through_a_real_litellm_proxy(log_format):
         env = {"GENERIC_LOGGER_ENDPOINT": f"{exporter.base}/api/v1/outcomes?format=litellm",
                "GENERIC_LOGGER_HEADERS": f"Authorization=Bearer {TOKEN}"}
         with run_litellm(config, env, workdir) as base:
+            # LiteLLM's own budget: the calls that spend it reach the provider, the one it then refuses does not.
+            passed = spend_the_budget(base, f"Hi {PROMPT_CANARY}")
+            # Each of their payloads counts once, as traffic or as a refusal: the sum says all have arrived.
+            wait_until(lambda: traffic(exporter, "fake-ok") + refusals(exporter) >= passed + 1, 15,
+                       what="the budget's calls", log=exporter.log)
+            assert traffic(exporter, "fake-ok") == passed and refusals(exporter) == 1
             before = {name: traffic(exporter, f"fake-{name}") for name in ("ok", "fail", "limited")}
             models = ["chat-fail"] * 30 + ["chat-limited"] * 10 + ["chat-ok"] * 60
             with ThreadPoolExecutor(4) as pool:
@@ -85,9 +98,9 @@ def test_a_hundred_calls_through_a_real_litellm_proxy(log_format):
             assert traffic(exporter, "fake-limited", "rate_limited") == 10
             assert traffic(exporter, "fake-ok", "auth") == 0
             text = exporter.metrics()
-            assert metric_value(text, "provider_health_exporter_outcomes_received_total", format="litellm") == 100
-            assert metric_value(text, "provider_health_exporter_outcomes_dropped_total", format="litellm",
-                                reason="gateway_refusal") == 1
+            assert metric_value(text, "provider_health_exporter_outcomes_received_total",
+                                format="litellm") == 100 + passed
+            assert refusals(exporter) == 2  # the budget's refusal and the wrong key
 
             outputs = [text, exporter.get("/api/v1/providers")[2].decode(), exporter.get("/")[2].decode(),
                        exporter.log()]
