@@ -104,7 +104,7 @@ import Testing
     @Test func aRefusalOverABudgetOfLiteLLMsRouterIsNotTheProviders() throws {
         let calls = try Self.calls("budget")
         #expect(calls.count == 2)
-        let spending = try #require(calls.first(where: \.success))
+        let spending = try #require(calls.first { $0.success })
         #expect(spending.route.group == "chat-budget" && spending.route.provider == "openai")
         #expect(!spending.refusedByGateway)
         let refused = try #require(calls.first { !$0.success })
