@@ -42,6 +42,10 @@ def litellm_config(log_format):
     }
 
 
+FAILURE_REASONS = ["timeout", "connect", "dns", "tls", "auth", "rate_limited", "http_4xx", "http_5xx", "bad_response",
+                   "model_missing", "proxy"]
+
+
 def refusals(exporter):
     return metric_value(exporter.metrics(), "provider_health_exporter_outcomes_dropped_total", format="litellm",
                         reason="gateway_refusal") or 0
@@ -84,7 +88,12 @@ def test_a_hundred_calls_through_a_real_litellm_proxy(log_format):
                 statuses = list(pool.map(
                     lambda item: chat(base, item[1], f"Hi {PROMPT_CANARY}", stream=item[0] % 2 == 0)[0],
                     enumerate(models)))
-            assert statuses.count(200) == 60 and statuses.count(500) == 30 and statuses.count(429) == 10, statuses
+            answers = dict(zip(("fail", "limited", "ok"), (statuses[:30], statuses[30:40], statuses[40:])))
+            assert set(answers["fail"]) == {500} and set(answers["limited"]) == {429}, statuses
+            # The fake's own loopback server can, rarely, drop a connection under the load of four clients: LiteLLM
+            # then answers 500 for a chat-ok call, and logs it as that provider's failure (which is what it was).
+            ok_failures = len(answers["ok"]) - answers["ok"].count(200)
+            assert ok_failures <= 2, statuses
             # A call the proxy itself refuses (a wrong key) reaches no provider and is not counted against one.
             assert chat(base, "chat-ok", f"Hi {PROMPT_CANARY}", key="sk-wrong")[0] in (400, 401)
 
@@ -97,6 +106,7 @@ def test_a_hundred_calls_through_a_real_litellm_proxy(log_format):
             assert traffic(exporter, "fake-fail", "http_5xx") == 30
             assert traffic(exporter, "fake-limited", "rate_limited") == 10
             assert traffic(exporter, "fake-ok", "auth") == 0
+            assert sum(traffic(exporter, "fake-ok", reason) for reason in FAILURE_REASONS) == ok_failures
             text = exporter.metrics()
             assert metric_value(text, "provider_health_exporter_outcomes_received_total",
                                 format="litellm") == 100 + passed
