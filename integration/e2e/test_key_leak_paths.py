@@ -407,9 +407,14 @@ providers:
                     said += f"; token {HEADER_CANARY}"
                 lines.append(json.dumps({"provider": name, "model": "*", "success": False, "latency_seconds": 0.1,
                                          "status_code": 401, "error": said}))
+            posted_during = exporter.json("/api/providers/status")[1]["cycle"]["sequence"]
             status, _, body = http_request(exporter.base + "/api/v1/outcomes", "POST", "\n".join(lines).encode(),
                                            {"Content-Type": "application/x-ndjson"})
             assert status == 202, body
+            # Two cycles after the post: every answer (and two history rows per provider) shows the traffic's
+            # errors. Counting history points alone could be met by cycles that ran before the post.
+            wait_until(lambda: exporter.json("/api/providers/status")[1]["cycle"]["sequence"] >= posted_during + 2,
+                       10, what="two cycles after the post")
             wait_until(lambda: len(exporter.json("/api/providers/history?hours=1")[1]["points"]) >= 8,
                        10, what="two history cycles")
             seen = []
