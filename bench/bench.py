@@ -407,13 +407,17 @@ def aggregation(args, table, alloc_lib):
                   f"({fmt_bytes(int(f['metrics_bytes']))} /metrics)", target, verdict)
 
 
+def demo_fleet(providers):
+    """(name, behaviour) of the demo's providers: "demo-healthy" … "demo-down", then "demo-healthy-2", … repeats."""
+    behaviours = ["healthy", "slow", "flaky", "ratelimited", "unauthorized", "down"]
+    return [(f"demo-{behaviours[i % 6]}" + (f"-{i // 6 + 1}" if i >= 6 else ""), behaviours[i % 6])
+            for i in range(providers)]
+
+
 def ingest(args, table, workdir):
     log("ingest")
     providers, models = 20, 10
-    behaviours = ["healthy", "slow", "flaky", "ratelimited", "unauthorized", "down"]
-    # The demo fleet's names: "demo-healthy" … "demo-down", then "demo-healthy-2", … for the repeats.
-    names = [(f"demo-{behaviours[i % 6]}" + (f"-{i // 6 + 1}" if i >= 6 else ""), behaviours[i % 6])
-             for i in range(providers)]
+    names = demo_fleet(providers)
     lines = []
     for i in range(1000):
         provider, behaviour = names[i % providers]
@@ -458,9 +462,7 @@ def litellm_ingest(args, table, workdir):
     proxy (Tests/OutcomeIngestTests/testdata/litellm) and re-addressed to the demo fleet."""
     log("ingest (LiteLLM)")
     providers, models = 20, 10
-    behaviours = ["healthy", "slow", "flaky", "ratelimited", "unauthorized", "down"]
-    names = [(f"demo-{behaviours[i % 6]}" + (f"-{i // 6 + 1}" if i >= 6 else ""), behaviours[i % 6])
-             for i in range(providers)]
+    names = demo_fleet(providers)
     fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "OutcomeIngestTests",
                             "testdata", "litellm")
     # Streamed and plain successes, 500, 429 and a timeout, in about the shares a busy gateway sees.
@@ -515,9 +517,7 @@ def otlp(args, table, workdir):
     sys.path.insert(0, os.path.join(REPO, "integration", "e2e"))
     from otlp_spans import genai_span, protobuf_body, recording_provider
     providers, models = 20, 10
-    behaviours = ["healthy", "slow", "flaky", "ratelimited", "unauthorized", "down"]
-    names = [(f"demo-{behaviours[i % 6]}" + (f"-{i // 6 + 1}" if i >= 6 else ""), behaviours[i % 6])
-             for i in range(providers)]
+    names = demo_fleet(providers)
     tracer_provider, memory = recording_provider()
     tracer = tracer_provider.get_tracer("opentelemetry.instrumentation.openai_v2")
     # Spans starting 1 ms apart over the second before now: every replay of the export by wrk lands among the

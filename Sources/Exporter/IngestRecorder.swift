@@ -50,6 +50,14 @@ public final class IngestRecorder: MetricsCollector {
         counters.withLock { $0.rejected[reason, default: 0] += 1 }
     }
 
+    /// Counts a refused batch by its reason and answers with the status and detail the rejection names.
+    private func rejected(_ rejection: IngestRejection) -> HTTPResponse {
+        countRejection(reason: rejection.reason)
+        return .jsonError(
+            HTTPResponseStatus(statusCode: rejection.status),
+            error: "outcomes rejected: \(rejection.reason.replacingEvery("_", with: " "))", detail: rejection.detail)
+    }
+
     /// LiteLLM's `generic_api` logging callback (`?format=litellm`): one call per `StandardLoggingPayload`, all or
     /// nothing; the proxy's own refusals are counted as dropped, not as the provider's failures.
     func ingestLiteLLM(_ request: HTTPRequest) -> HTTPResponse {
@@ -61,8 +69,7 @@ public final class IngestRecorder: MetricsCollector {
             let result = try record(calls, format: .litellm, allOrNothing: true, now: now)
             return .json(["accepted": result.accepted, "dropped": result.dropped.values.reduce(0, +)], status: .accepted)
         } catch {
-            countRejection(reason: error.reason)
-            return .jsonError(HTTPResponseStatus(statusCode: error.status), error: "outcomes rejected: \(error.reason.replacingEvery("_", with: " "))", detail: error.detail)
+            return rejected(error)
         }
     }
 
@@ -82,8 +89,7 @@ public final class IngestRecorder: MetricsCollector {
             counters.withLock { $0.received[.outcomes, default: 0] += UInt64(accepted) }
             return .json(["accepted": accepted], status: .accepted)
         } catch {
-            countRejection(reason: error.reason)
-            return .jsonError(HTTPResponseStatus(statusCode: error.status), error: "outcomes rejected: \(error.reason.replacingEvery("_", with: " "))", detail: error.detail)
+            return rejected(error)
         }
     }
 
