@@ -96,9 +96,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // The structure of a JSON value 64 bytes at a time (SSE2 or NEON): how the ingest decoders pass over the
+        // large parts of a gateway's payload they do not read.
+        .target(name: "JSONStructure"),
         // Passive outcomes pushed by a gateway: a strict, allocation-light decoder and the batch caps.
         .target(
-            name: "OutcomeIngest", dependencies: ["HealthCore"],
+            name: "OutcomeIngest", dependencies: ["HealthCore", "JSONStructure"],
             // The OTLP messages the protobuf reader follows, for reference (nothing is generated from it).
             exclude: ["otlp-trace-excerpt.proto"]
         ),

@@ -18,6 +18,8 @@ public final class IngestRecorder: MetricsCollector {
     let store: HealthStore
     let limits: IngestLimits
     let environment: [String: String]
+    /// Where request bodies are decoded from (this route's and the OTLP receiver's).
+    let bodyScratch: BodyScratch
     private let counters = Mutex<Counters>(Counters())
     private let secretsCache = Mutex<[String: CachedSecrets]>([:])
 
@@ -44,6 +46,7 @@ public final class IngestRecorder: MetricsCollector {
         self.store = store
         self.limits = limits
         self.environment = environment
+        bodyScratch = BodyScratch(maxKeptBytes: limits.maxBodyBytes)
     }
 
     func countRejection(reason: String) {
@@ -61,11 +64,11 @@ public final class IngestRecorder: MetricsCollector {
     /// LiteLLM's `generic_api` logging callback (`?format=litellm`): one call per `StandardLoggingPayload`, all or
     /// nothing; the proxy's own refusals are counted as dropped, not as the provider's failures.
     func ingestLiteLLM(_ request: HTTPRequest) -> HTTPResponse {
-        var body = request.body
-        let bytes = body.readBytes(length: body.readableBytes) ?? []
         let now = Date().timeIntervalSince1970
         do throws(IngestRejection) {
-            let calls = try decodeLiteLLMPayloads(bytes, limits: limits, now: now)
+            let calls = try bodyScratch.withBytes(of: request.body) { bytes throws(IngestRejection) in
+                try decodeLiteLLMPayloads(bytes, limits: limits, now: now)
+            }
             let result = try record(calls, format: .litellm, allOrNothing: true, now: now)
             return .json(["accepted": result.accepted, "dropped": result.dropped.values.reduce(0, +)], status: .accepted)
         } catch {
@@ -74,15 +77,16 @@ public final class IngestRecorder: MetricsCollector {
     }
 
     func ingest(_ request: HTTPRequest) -> HTTPResponse {
-        var body = request.body
-        let bytes = body.readBytes(length: body.readableBytes) ?? []
         let now = Date().timeIntervalSince1970
         do throws(IngestRejection) {
-            guard bytes.count <= limits.maxBodyBytes else {
-                throw IngestRejection(status: 413, reason: "body_too_large", detail: "the body is \(bytes.count) bytes; the limit is \(limits.maxBodyBytes)")
+            let decoded = try bodyScratch.withBytes(of: request.body) { bytes throws(IngestRejection) in
+                guard bytes.count <= limits.maxBodyBytes else {
+                    throw IngestRejection(status: 413, reason: "body_too_large", detail: "the body is \(bytes.count) bytes; the limit is \(limits.maxBodyBytes)")
+                }
+                let format = OutcomeFormat.detect(contentType: request.headers.first(name: "content-type"), firstByte: bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }))
+                return try decodeOutcomes(bytes, format: format, limits: limits, now: now)
             }
-            let format = OutcomeFormat.detect(contentType: request.headers.first(name: "content-type"), firstByte: bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }))
-            let results = withoutSecrets(try decodeOutcomes(bytes, format: format, limits: limits, now: now), now: now)
+            let results = withoutSecrets(decoded, now: now)
             let accepted = try store.recordTraffic(results) { known, models throws(IngestRejection) in
                 try checkBatch(results, knownProviders: known, modelsPerProvider: models, limits: limits)
             }

@@ -30,8 +30,9 @@ struct OTLPTraceReceiver: Sendable {
                 body: "OTLP/HTTP traces must be application/x-protobuf or application/json\n")
         }
         do throws(IngestRejection) {
-            let body = try decompressedBody(request)
-            let batch = try decodeOTLPTraces(body, encoding: encoding, limits: limits)
+            let batch = try withDecompressedBody(request) { body throws(IngestRejection) in
+                try decodeOTLPTraces(body, encoding: encoding, limits: limits)
+            }
             ingest.countDropped(batch.ignoredSpans, format: .otlp, reason: .notGenAI)
             ingest.countDropped(batch.rejectedSpans, format: .otlp, reason: .invalid)
             var recorded = GatewayIngestResult()
@@ -52,19 +53,21 @@ struct OTLPTraceReceiver: Sendable {
         }
     }
 
-    /// The body, gunzipped when `Content-Encoding: gzip` says so — never to more than the ingest body limit, so a
-    /// small compressed body cannot expand into gigabytes.
-    private func decompressedBody(_ request: HTTPRequest) throws(IngestRejection) -> [UInt8] {
+    /// Calls `decode` with the body, gunzipped when `Content-Encoding: gzip` says so — never to more than the ingest
+    /// body limit, so a small compressed body cannot expand into gigabytes.
+    private func withDecompressedBody<Result>(
+        _ request: HTTPRequest, _ decode: ([UInt8]) throws(IngestRejection) -> Result
+    ) throws(IngestRejection) -> Result {
         var body = request.body
         let contentEncoding = request.headers.first(name: "content-encoding")?.lowercased() ?? "identity"
         switch contentEncoding {
         case "identity", "":
-            return body.readBytes(length: body.readableBytes) ?? []
+            return try ingest.bodyScratch.withBytes(of: body, decode)
         case "gzip", "x-gzip":
+            let plain: ByteBuffer
             do {
-                var plain = try body.decompress(with: .gzip(), maxSize: limits.maxBodyBytes + 1)
+                plain = try body.decompress(with: .gzip(), maxSize: limits.maxBodyBytes + 1)
                 guard plain.readableBytes <= limits.maxBodyBytes else { throw CompressNIOError.bufferOverflow }
-                return plain.readBytes(length: plain.readableBytes) ?? []
             } catch let error as CompressNIOError where error == .bufferOverflow {
                 throw IngestRejection(
                     status: 413, reason: "body_too_large",
@@ -72,6 +75,7 @@ struct OTLPTraceReceiver: Sendable {
             } catch {
                 throw .malformed("the body is not valid gzip")
             }
+            return try ingest.bodyScratch.withBytes(of: plain, decode)
         default:
             throw .malformed("unsupported Content-Encoding (gzip or none)")
         }

@@ -72,6 +72,10 @@ public final class HTTPServer: Sendable {
         let access = AccessPolicy(
             authenticator: configuration.basicAuth, unauthenticatedPaths: configuration.unauthenticatedPaths,
             responseHeaders: responseHeaders)
+        // Two spare body buffers per thread: enough for the requests a thread reads at once.
+        let bodyBuffers = RequestBodyBuffers(
+            spareCount: 2 * group.makeIterator().reduce(0) { count, _ in count + 1 },
+            maxKeptBytes: configuration.maxBodyBytes)
         let bootstrap = ServerBootstrap(group: group)
             // A burst of connections waits in the kernel's queue instead of having its SYNs dropped (then retried
             // after a second); Linux caps the backlog at net.core.somaxconn. Accept many per wake-up.
@@ -105,7 +109,8 @@ public final class HTTPServer: Sendable {
                             connection: connection, logger: logger))
                     try sync.addHandler(
                         HTTPRequestHandler(
-                            router: router, maxBodyBytes: configuration.maxBodyBytes, connection: connection,
+                            router: router, maxBodyBytes: configuration.maxBodyBytes, bodyBuffers: bodyBuffers,
+                            connection: connection,
                             onBodyTooLarge: configuration.onBodyTooLarge, access: access, logger: logger))
                 }
             }
@@ -158,14 +163,20 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let connection: ConnectionGuard
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
+    /// The request's `Content-Length`, when it has one.
+    private var declaredBodyBytes: Int?
+    /// `body` came from `bodyBuffers`, and goes back once the request is answered.
+    private var pooledBody = false
+    private let bodyBuffers: RequestBodyBuffers
     private var rejected = false
     /// A response closed the connection: requests read after it (pipelined) are not answered.
     private var closing = false
 
     init(
-        router: Router, maxBodyBytes: Int, connection: ConnectionGuard, onBodyTooLarge: (@Sendable (String) -> Void)?,
-        access: AccessPolicy, logger: Logger
+        router: Router, maxBodyBytes: Int, bodyBuffers: RequestBodyBuffers, connection: ConnectionGuard,
+        onBodyTooLarge: (@Sendable (String) -> Void)?, access: AccessPolicy, logger: Logger
     ) {
+        self.bodyBuffers = bodyBuffers
         self.router = router
         self.access = access
         self.maxBodyBytes = maxBodyBytes
@@ -182,7 +193,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = requestHead
             body = nil
             rejected = false
-            if let declared = requestHead.headers.first(name: "content-length").flatMap(Int.init), declared > maxBodyBytes {
+            declaredBodyBytes = requestHead.headers.first(name: "content-length").flatMap(Int.init)
+            if let declared = declaredBodyBytes, declared > maxBodyBytes {
                 reject(context: context, declared: declared)
             }
         case .body(var chunk):
@@ -192,7 +204,15 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             if body == nil {
-                body = chunk
+                if let declared = declaredBodyBytes, declared > chunk.readableBytes {
+                    // One buffer of the declared size, not a doubling chain of them for a body of megabytes.
+                    var whole = bodyBuffers.take(capacity: declared, allocator: context.channel.allocator)
+                    whole.writeBuffer(&chunk)
+                    body = whole
+                    pooledBody = true
+                } else {
+                    body = chunk
+                }
             } else {
                 body!.writeBuffer(&chunk)
             }
@@ -201,8 +221,11 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             connection.requestReceived()
             head = nil
             var request = HTTPRequest(method: requestHead.method, uri: requestHead.uri, headers: requestHead.headers, body: body ?? ByteBuffer())
+            let reusable = pooledBody ? body : nil
             body = nil
+            pooledBody = false
             authenticate(request: &request, head: requestHead, context: context)
+            if let reusable { bodyBuffers.giveBack(reusable) }
         }
     }
 

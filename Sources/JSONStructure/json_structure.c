@@ -1,0 +1,165 @@
+#include "json_structure.h"
+
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
+
+/// One bit per byte of a 64-byte block, lowest bit first, for each kind of byte the structure depends on.
+typedef struct {
+    uint64_t quote, backslash, open, close, control, newline;
+} block_masks;
+
+#if defined(__SSE2__)
+
+static inline uint64_t bits16(__m128i matches, int shift) {
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(matches) << shift;
+}
+
+static inline void classify(const uint8_t *block, block_masks *masks) {
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), case_bit = _mm_set1_epi8(0x20);
+    const __m128i open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}'), last_control = _mm_set1_epi8(0x1F);
+    const __m128i newline = _mm_set1_epi8('\n');
+    *masks = (block_masks){0, 0, 0, 0, 0, 0};
+    for (int shift = 0; shift < 64; shift += 16) {
+        __m128i bytes = _mm_loadu_si128((const __m128i *)(block + shift));
+        // '[' and ']' are '{' and '}' without the 0x20 bit.
+        __m128i folded = _mm_or_si128(bytes, case_bit);
+        masks->quote |= bits16(_mm_cmpeq_epi8(bytes, quote), shift);
+        masks->backslash |= bits16(_mm_cmpeq_epi8(bytes, backslash), shift);
+        masks->open |= bits16(_mm_cmpeq_epi8(folded, open), shift);
+        masks->close |= bits16(_mm_cmpeq_epi8(folded, close), shift);
+        masks->control |= bits16(_mm_cmpeq_epi8(_mm_max_epu8(bytes, last_control), last_control), shift);
+        masks->newline |= bits16(_mm_cmpeq_epi8(bytes, newline), shift);
+    }
+}
+
+#elif defined(__ARM_NEON)
+
+/// The high bit of each byte of four 16-byte comparisons, as one 64-bit mask.
+static inline uint64_t bits64(uint8x16_t first, uint8x16_t second, uint8x16_t third, uint8x16_t fourth) {
+    const uint8x16_t weights = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    uint8x16_t low = vpaddq_u8(vandq_u8(first, weights), vandq_u8(second, weights));
+    uint8x16_t high = vpaddq_u8(vandq_u8(third, weights), vandq_u8(fourth, weights));
+    uint8x16_t sum = vpaddq_u8(low, high);
+    sum = vpaddq_u8(sum, sum);
+    return vgetq_lane_u64(vreinterpretq_u64_u8(sum), 0);
+}
+
+static inline void classify(const uint8_t *block, block_masks *masks) {
+    uint8x16_t bytes[4], folded[4];
+    for (int part = 0; part < 4; part++) {
+        bytes[part] = vld1q_u8(block + 16 * part);
+        folded[part] = vorrq_u8(bytes[part], vdupq_n_u8(0x20));
+    }
+#define MATCHES(array, value) \
+    bits64(vceqq_u8(array[0], vdupq_n_u8(value)), vceqq_u8(array[1], vdupq_n_u8(value)), \
+           vceqq_u8(array[2], vdupq_n_u8(value)), vceqq_u8(array[3], vdupq_n_u8(value)))
+    masks->quote = MATCHES(bytes, '"');
+    masks->backslash = MATCHES(bytes, '\\');
+    masks->open = MATCHES(folded, '{');
+    masks->close = MATCHES(folded, '}');
+    masks->newline = MATCHES(bytes, '\n');
+#undef MATCHES
+    masks->control = bits64(vcleq_u8(bytes[0], vdupq_n_u8(0x1F)), vcleq_u8(bytes[1], vdupq_n_u8(0x1F)),
+                            vcleq_u8(bytes[2], vdupq_n_u8(0x1F)), vcleq_u8(bytes[3], vdupq_n_u8(0x1F)));
+}
+
+#else
+
+static inline void classify(const uint8_t *block, block_masks *masks) {
+    *masks = (block_masks){0, 0, 0, 0, 0, 0};
+    for (int index = 0; index < 64; index++) {
+        uint64_t bit = 1ULL << index;
+        uint8_t byte = block[index];
+        if (byte == '"') masks->quote |= bit;
+        if (byte == '\\') masks->backslash |= bit;
+        if ((byte | 0x20) == '{') masks->open |= bit;
+        if ((byte | 0x20) == '}') masks->close |= bit;
+        if (byte < 0x20) masks->control |= bit;
+        if (byte == '\n') masks->newline |= bit;
+    }
+}
+
+#endif
+
+/// The bytes escaped by a backslash: the second of each pair in a run of backslashes, and the byte after an odd
+/// run. `carry` says whether the previous block ended in an unpaired backslash. (simdjson's method.)
+static inline uint64_t escaped_bytes(uint64_t backslash, uint64_t *carry) {
+    if (backslash == 0 && *carry == 0) return 0;
+    const uint64_t even_bits = 0x5555555555555555ULL;
+    backslash &= ~*carry;
+    uint64_t follows_escape = backslash << 1 | *carry;
+    uint64_t odd_sequence_starts = backslash & ~even_bits & ~follows_escape;
+    uint64_t sequences_starting_on_even_bits;
+    *carry = __builtin_add_overflow(odd_sequence_starts, backslash, &sequences_starting_on_even_bits);
+    uint64_t invert_mask = sequences_starting_on_even_bits << 1;
+    return (even_bits ^ invert_mask) & follows_escape;
+}
+
+/// Bit i set when an odd number of bits at or below i are set: the bytes inside strings, opening quote included.
+static inline uint64_t prefix_xor(uint64_t bits) {
+    bits ^= bits << 1;
+    bits ^= bits << 2;
+    bits ^= bits << 4;
+    bits ^= bits << 8;
+    bits ^= bits << 16;
+    bits ^= bits << 32;
+    return bits;
+}
+
+static inline json_skip_result stop(size_t position, json_skip_problem problem) {
+    return (json_skip_result){position, problem};
+}
+
+json_skip_result json_skip_container(
+    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth) {
+    if (max_depth > 64) max_depth = 64;
+    uint64_t in_string_carry = 0, escape_carry = 0;
+    /// One bit per open bracket, innermost lowest: 1 for an object.
+    uint64_t kinds = 0;
+    int depth = 0;
+    uint8_t tail[64];
+    for (size_t base = start; base < end; base += 64) {
+        const uint8_t *block = bytes + base;
+        if (end - base < 64) {
+            // The last block, padded with spaces: nothing the structure depends on.
+            memset(tail, ' ', sizeof tail);
+            memcpy(tail, block, end - base);
+            block = tail;
+        }
+        block_masks masks;
+        classify(block, &masks);
+        uint64_t quotes = masks.quote & ~escaped_bytes(masks.backslash, &escape_carry);
+        uint64_t in_string = prefix_xor(quotes) ^ in_string_carry;
+        in_string_carry = (uint64_t)((int64_t)in_string >> 63);
+        uint64_t problems = masks.control & in_string;
+        if (newline_ends_value) problems |= masks.newline & ~in_string;
+        uint64_t brackets = (masks.open | masks.close) & ~in_string;
+        if (problems) brackets &= (problems & (0 - problems)) - 1;
+        while (brackets) {
+            int index = __builtin_ctzll(brackets);
+            brackets &= brackets - 1;
+            if ((masks.open >> index) & 1) {
+                if (depth >= max_depth) return stop(base + index, json_skip_too_deep);
+                kinds = kinds << 1 | (uint64_t)(block[index] == '{');
+                depth++;
+            } else {
+                if (depth == 0 || (kinds & 1) != (uint64_t)(block[index] == '}'))
+                    return stop(base + index, json_skip_mismatched_bracket);
+                kinds >>= 1;
+                depth--;
+                if (depth == 0) return stop(base + index + 1, json_skip_ok);
+            }
+        }
+        if (problems) {
+            int index = __builtin_ctzll(problems);
+            return stop(base + index,
+                        ((in_string >> index) & 1) ? json_skip_control_character : json_skip_line_ends_value);
+        }
+    }
+    return stop(end, in_string_carry ? json_skip_unterminated_string : json_skip_unterminated_value);
+}
