@@ -18,8 +18,6 @@ public final class IngestRecorder: MetricsCollector {
     let store: HealthStore
     let limits: IngestLimits
     let environment: [String: String]
-    /// Where request bodies are decoded from (this route's and the OTLP receiver's).
-    let bodyScratch: BodyScratch
     private let counters = Mutex<Counters>(Counters())
     private let secretsCache = Mutex<[String: CachedSecrets]>([:])
 
@@ -46,7 +44,6 @@ public final class IngestRecorder: MetricsCollector {
         self.store = store
         self.limits = limits
         self.environment = environment
-        bodyScratch = BodyScratch(maxKeptBytes: limits.maxBodyBytes)
     }
 
     func countRejection(reason: String) {
@@ -66,9 +63,7 @@ public final class IngestRecorder: MetricsCollector {
     func ingestLiteLLM(_ request: HTTPRequest) -> HTTPResponse {
         let now = Date().timeIntervalSince1970
         do throws(IngestRejection) {
-            let calls = try bodyScratch.withBytes(of: request.body) { bytes throws(IngestRejection) in
-                try decodeLiteLLMPayloads(bytes, limits: limits, now: now)
-            }
+            let calls = try decodeLiteLLMPayloads(request.body, limits: limits, now: now)
             let result = try record(calls, format: .litellm, allOrNothing: true, now: now)
             return .json(["accepted": result.accepted, "dropped": result.dropped.values.reduce(0, +)], status: .accepted)
         } catch {
@@ -79,14 +74,12 @@ public final class IngestRecorder: MetricsCollector {
     func ingest(_ request: HTTPRequest) -> HTTPResponse {
         let now = Date().timeIntervalSince1970
         do throws(IngestRejection) {
-            let decoded = try bodyScratch.withBytes(of: request.body) { bytes throws(IngestRejection) in
-                guard bytes.count <= limits.maxBodyBytes else {
-                    throw IngestRejection(status: 413, reason: "body_too_large", detail: "the body is \(bytes.count) bytes; the limit is \(limits.maxBodyBytes)")
-                }
-                let format = OutcomeFormat.detect(contentType: request.headers.first(name: "content-type"), firstByte: bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }))
-                return try decodeOutcomes(bytes, format: format, limits: limits, now: now)
+            let bytes = request.body
+            guard bytes.count <= limits.maxBodyBytes else {
+                throw IngestRejection(status: 413, reason: "body_too_large", detail: "the body is \(bytes.count) bytes; the limit is \(limits.maxBodyBytes)")
             }
-            let results = withoutSecrets(decoded, now: now)
+            let format = OutcomeFormat.detect(contentType: request.headers.first(name: "content-type"), firstByte: bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }))
+            let results = withoutSecrets(try decodeOutcomes(bytes, format: format, limits: limits, now: now), now: now)
             let accepted = try store.recordTraffic(results) { known, models throws(IngestRejection) in
                 try checkBatch(results, knownProviders: known, modelsPerProvider: models, limits: limits)
             }
@@ -171,15 +164,27 @@ public final class IngestRecorder: MetricsCollector {
     func withoutSecrets(_ results: [ModelResult], now: Double) -> [ModelResult] {
         guard results.contains(where: { $0.error != nil }) else { return results }
         var secretsByProvider: [String: [String]] = [:]
+        // A gateway's batch repeats a few error labels per provider: each is cleaned once.
+        var cleanedErrors: [ProviderError: String] = [:]
         return results.map { result in
             guard let error = result.error else { return result }
+            let key = ProviderError(provider: result.provider, error: error)
+            var cleaned = result
+            if let known = cleanedErrors[key] {
+                cleaned.error = known
+                return cleaned
+            }
             let secrets = secretsByProvider[result.provider] ?? secrets(of: result.provider, now: now)
             secretsByProvider[result.provider] = secrets
-            guard !secrets.isEmpty else { return result }
-            var cleaned = result
-            cleaned.error = redact(error, secrets: secrets, maxLength: Int.max)
+            cleaned.error = secrets.isEmpty ? error : redact(error, secrets: secrets, maxLength: Int.max)
+            cleanedErrors[key] = cleaned.error
             return cleaned
         }
+    }
+
+    private struct ProviderError: Hashable {
+        var provider: String
+        var error: String
     }
 
     private func secrets(of provider: String, now: Double) -> [String] {

@@ -30,9 +30,8 @@ struct OTLPTraceReceiver: Sendable {
                 body: "OTLP/HTTP traces must be application/x-protobuf or application/json\n")
         }
         do throws(IngestRejection) {
-            let batch = try withDecompressedBody(request) { body throws(IngestRejection) in
-                try decodeOTLPTraces(body, encoding: encoding, limits: limits)
-            }
+            let body = try decompressedBody(request)
+            let batch = try decodeOTLPTraces(body, encoding: encoding, limits: limits)
             ingest.countDropped(batch.ignoredSpans, format: .otlp, reason: .notGenAI)
             ingest.countDropped(batch.rejectedSpans, format: .otlp, reason: .invalid)
             var recorded = GatewayIngestResult()
@@ -53,21 +52,19 @@ struct OTLPTraceReceiver: Sendable {
         }
     }
 
-    /// Calls `decode` with the body, gunzipped when `Content-Encoding: gzip` says so — never to more than the ingest
-    /// body limit, so a small compressed body cannot expand into gigabytes.
-    private func withDecompressedBody<Result>(
-        _ request: HTTPRequest, _ decode: ([UInt8]) throws(IngestRejection) -> Result
-    ) throws(IngestRejection) -> Result {
-        var body = request.body
+    /// The body, gunzipped when `Content-Encoding: gzip` says so — never to more than the ingest body limit, so a
+    /// small compressed body cannot expand into gigabytes.
+    private func decompressedBody(_ request: HTTPRequest) throws(IngestRejection) -> [UInt8] {
         let contentEncoding = request.headers.first(name: "content-encoding")?.lowercased() ?? "identity"
         switch contentEncoding {
         case "identity", "":
-            return try ingest.bodyScratch.withBytes(of: body, decode)
+            return request.body
         case "gzip", "x-gzip":
-            let plain: ByteBuffer
             do {
-                plain = try body.decompress(with: .gzip(), maxSize: limits.maxBodyBytes + 1)
+                var compressed = ByteBuffer(bytes: request.body)
+                var plain = try compressed.decompress(with: .gzip(), maxSize: limits.maxBodyBytes + 1)
                 guard plain.readableBytes <= limits.maxBodyBytes else { throw CompressNIOError.bufferOverflow }
+                return plain.readBytes(length: plain.readableBytes) ?? []
             } catch let error as CompressNIOError where error == .bufferOverflow {
                 throw IngestRejection(
                     status: 413, reason: "body_too_large",
@@ -75,7 +72,6 @@ struct OTLPTraceReceiver: Sendable {
             } catch {
                 throw .malformed("the body is not valid gzip")
             }
-            return try ingest.bodyScratch.withBytes(of: plain, decode)
         default:
             throw .malformed("unsupported Content-Encoding (gzip or none)")
         }

@@ -162,11 +162,11 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let logger: Logger
     private let connection: ConnectionGuard
     private var head: HTTPRequestHead?
-    private var body: ByteBuffer?
+    private var body: [UInt8] = []
     /// The request's `Content-Length`, when it has one.
     private var declaredBodyBytes: Int?
     /// `body` came from `bodyBuffers`, and goes back once the request is answered.
-    private var pooledBody = false
+    private var bodyIsPooled = false
     private let bodyBuffers: RequestBodyBuffers
     private var rejected = false
     /// A response closed the connection: requests read after it (pipelined) are not answered.
@@ -191,39 +191,33 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let requestHead):
             connection.headReceived()
             head = requestHead
-            body = nil
+            body = []
+            bodyIsPooled = false
             rejected = false
             declaredBodyBytes = requestHead.headers.first(name: "content-length").flatMap(Int.init)
             if let declared = declaredBodyBytes, declared > maxBodyBytes {
                 reject(context: context, declared: declared)
             }
-        case .body(var chunk):
+        case .body(let chunk):
             guard !rejected else { return }
-            if (body?.readableBytes ?? 0) + chunk.readableBytes > maxBodyBytes {
+            if body.count + chunk.readableBytes > maxBodyBytes {
                 reject(context: context, declared: nil)
                 return
             }
-            if body == nil {
-                if let declared = declaredBodyBytes, declared > chunk.readableBytes {
-                    // One buffer of the declared size, not a doubling chain of them for a body of megabytes.
-                    var whole = bodyBuffers.take(capacity: declared, allocator: context.channel.allocator)
-                    whole.writeBuffer(&chunk)
-                    body = whole
-                    pooledBody = true
-                } else {
-                    body = chunk
-                }
-            } else {
-                body!.writeBuffer(&chunk)
+            if body.isEmpty, !bodyIsPooled, let declared = declaredBodyBytes, declared > chunk.readableBytes {
+                // A body in many reads: one array of the declared size, used before (see `RequestBodyBuffers`).
+                body = bodyBuffers.take(capacity: declared)
+                bodyIsPooled = true
             }
+            chunk.withUnsafeReadableBytes { body.append(contentsOf: $0) }
         case .end:
             guard !rejected, let requestHead = head else { return }
             connection.requestReceived()
             head = nil
-            var request = HTTPRequest(method: requestHead.method, uri: requestHead.uri, headers: requestHead.headers, body: body ?? ByteBuffer())
-            let reusable = pooledBody ? body : nil
-            body = nil
-            pooledBody = false
+            var request = HTTPRequest(method: requestHead.method, uri: requestHead.uri, headers: requestHead.headers, body: body)
+            let reusable = bodyIsPooled ? body : nil
+            body = []
+            bodyIsPooled = false
             authenticate(request: &request, head: requestHead, context: context)
             if let reusable { bodyBuffers.giveBack(reusable) }
         }

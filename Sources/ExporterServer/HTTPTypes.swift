@@ -15,13 +15,14 @@ public struct HTTPRequest: Sendable {
     /// Query parameters (last value wins), percent-decoded.
     public var query: [String: String]
     public var headers: HTTPHeaders
-    public var body: ByteBuffer
+    /// The whole body, read before the route is called.
+    public var body: [UInt8]
     /// Values of `{name}` segments of the matched route, percent-decoded.
     public var pathParameters: [String: String] = [:]
     /// The user whose basic auth credentials (from the web config file) the server verified; nil without.
     public var basicAuthUser: String?
 
-    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = HTTPHeaders(), body: ByteBuffer = ByteBuffer()) {
+    public init(method: HTTPMethod, uri: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.method = method
         self.uri = uri
         self.headers = headers

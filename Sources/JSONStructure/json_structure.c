@@ -3,7 +3,11 @@
 #include <string.h>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#define HAS_X86_LEVELS 1
+#endif
 #elif defined(__ARM_NEON)
 #include <arm_neon.h>
 #endif
@@ -115,8 +119,13 @@ static inline json_skip_result stop(size_t position, json_skip_problem problem) 
     return (json_skip_result){position, problem};
 }
 
-json_skip_result json_skip_container(
-    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth) {
+typedef void (*classify_function)(const uint8_t *, block_masks *);
+typedef uint64_t (*prefix_xor_function)(uint64_t);
+
+/// The walk, for one way of classifying blocks: inlined into one function per instruction set.
+static inline __attribute__((always_inline)) json_skip_result skip_container(
+    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth,
+    classify_function classify_block, prefix_xor_function in_strings) {
     if (max_depth > 64) max_depth = 64;
     uint64_t in_string_carry = 0, escape_carry = 0;
     /// One bit per open bracket, innermost lowest: 1 for an object.
@@ -132,9 +141,9 @@ json_skip_result json_skip_container(
             block = tail;
         }
         block_masks masks;
-        classify(block, &masks);
+        classify_block(block, &masks);
         uint64_t quotes = masks.quote & ~escaped_bytes(masks.backslash, &escape_carry);
-        uint64_t in_string = prefix_xor(quotes) ^ in_string_carry;
+        uint64_t in_string = in_strings(quotes) ^ in_string_carry;
         in_string_carry = (uint64_t)((int64_t)in_string >> 63);
         uint64_t problems = masks.control & in_string;
         if (newline_ends_value) problems |= masks.newline & ~in_string;
@@ -162,4 +171,110 @@ json_skip_result json_skip_container(
         }
     }
     return stop(end, in_string_carry ? json_skip_unterminated_string : json_skip_unterminated_value);
+}
+
+static json_skip_result skip_baseline(
+    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth) {
+    return skip_container(bytes, start, end, newline_ends_value, max_depth, classify, prefix_xor);
+}
+
+#if HAS_X86_LEVELS
+
+__attribute__((target("avx2,pclmul"))) static inline uint64_t prefix_xor_clmul(uint64_t bits) {
+    __m128i all_ones = _mm_set1_epi8((char)0xFF);
+    return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)bits), all_ones, 0));
+}
+
+__attribute__((target("avx2,pclmul"))) static inline uint64_t bits32(__m256i matches, int shift) {
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(matches) << shift;
+}
+
+__attribute__((target("avx2,pclmul"))) static inline void classify_avx2(const uint8_t *block, block_masks *masks) {
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    const __m256i case_bit = _mm256_set1_epi8(0x20), open = _mm256_set1_epi8('{'), close = _mm256_set1_epi8('}');
+    const __m256i last_control = _mm256_set1_epi8(0x1F), newline = _mm256_set1_epi8('\n');
+    *masks = (block_masks){0, 0, 0, 0, 0, 0};
+    for (int shift = 0; shift < 64; shift += 32) {
+        __m256i bytes = _mm256_loadu_si256((const __m256i *)(block + shift));
+        __m256i folded = _mm256_or_si256(bytes, case_bit);
+        masks->quote |= bits32(_mm256_cmpeq_epi8(bytes, quote), shift);
+        masks->backslash |= bits32(_mm256_cmpeq_epi8(bytes, backslash), shift);
+        masks->open |= bits32(_mm256_cmpeq_epi8(folded, open), shift);
+        masks->close |= bits32(_mm256_cmpeq_epi8(folded, close), shift);
+        masks->control |= bits32(_mm256_cmpeq_epi8(_mm256_max_epu8(bytes, last_control), last_control), shift);
+        masks->newline |= bits32(_mm256_cmpeq_epi8(bytes, newline), shift);
+    }
+}
+
+__attribute__((target("avx2,pclmul"))) static json_skip_result skip_avx2(
+    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth) {
+    return skip_container(bytes, start, end, newline_ends_value, max_depth, classify_avx2, prefix_xor_clmul);
+}
+
+__attribute__((target("avx512f,avx512bw,pclmul"))) static inline void classify_avx512(
+    const uint8_t *block, block_masks *masks) {
+    __m512i bytes = _mm512_loadu_si512((const void *)block);
+    __m512i folded = _mm512_or_si512(bytes, _mm512_set1_epi8(0x20));
+    masks->quote = _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8('"'));
+    masks->backslash = _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8('\\'));
+    masks->open = _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8('{'));
+    masks->close = _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8('}'));
+    masks->control = _mm512_cmple_epu8_mask(bytes, _mm512_set1_epi8(0x1F));
+    masks->newline = _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8('\n'));
+}
+
+__attribute__((target("avx512f,avx512bw,pclmul"))) static inline uint64_t prefix_xor_clmul512(uint64_t bits) {
+    __m128i all_ones = _mm_set1_epi8((char)0xFF);
+    return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)bits), all_ones, 0));
+}
+
+__attribute__((target("avx512f,avx512bw,pclmul"))) static json_skip_result skip_avx512(
+    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth) {
+    return skip_container(bytes, start, end, newline_ends_value, max_depth, classify_avx512, prefix_xor_clmul512);
+}
+
+/// What the processor and the operating system both support: CPUID for the instructions, XCR0 for the saved state.
+static int detect_level(void) {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    int pclmul = (ecx >> 1) & 1, osxsave = (ecx >> 27) & 1;
+    if (!osxsave || !pclmul) return 0;
+    unsigned xcr0_low, xcr0_high;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+    if ((xcr0_low & 0x6) != 0x6) return 0;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+    int avx2 = (ebx >> 5) & 1, avx512f = (ebx >> 16) & 1, avx512bw = (ebx >> 30) & 1;
+    if (avx512f && avx512bw && (xcr0_low & 0xE6) == 0xE6) return 2;
+    return avx2 ? 1 : 0;
+}
+
+#endif
+
+int json_structure_best_level(void) {
+#if HAS_X86_LEVELS
+    static int level = -1;
+    int known = __atomic_load_n(&level, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = detect_level();
+        __atomic_store_n(&level, known, __ATOMIC_RELAXED);
+    }
+    return known;
+#else
+    return 0;
+#endif
+}
+
+json_skip_result json_skip_container_at_level(
+    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth, int level) {
+#if HAS_X86_LEVELS
+    if (level >= 2) return skip_avx512(bytes, start, end, newline_ends_value, max_depth);
+    if (level == 1) return skip_avx2(bytes, start, end, newline_ends_value, max_depth);
+#endif
+    (void)level;
+    return skip_baseline(bytes, start, end, newline_ends_value, max_depth);
+}
+
+json_skip_result json_skip_container(
+    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth) {
+    return json_skip_container_at_level(bytes, start, end, newline_ends_value, max_depth, json_structure_best_level());
 }

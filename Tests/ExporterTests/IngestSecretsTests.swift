@@ -32,7 +32,7 @@ import Testing
         return recorder.ingest(
             HTTPRequest(
                 method: .POST, uri: "/api/v1/outcomes", headers: ["content-type": "application/x-ndjson"],
-                body: ByteBuffer(string: lines.joined(separator: "\n"))))
+                body: Array(lines.joined(separator: "\n").utf8)))
     }
 
     @Test func echoedKeysOfAnyShapeAreRemovedFromTrafficErrors() throws {

@@ -33,4 +33,12 @@ typedef struct {
 json_skip_result json_skip_container(
     const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth);
 
+/// The fastest way this processor has to run `json_skip_container`: 0 the baseline (SSE2 on x86-64, NEON on ARM, or
+/// portable C), 1 AVX2, 2 AVX-512BW. Every level gives the same results.
+int json_structure_best_level(void);
+
+/// `json_skip_container` with the instructions of `level` (at most `json_structure_best_level()`), for tests.
+json_skip_result json_skip_container_at_level(
+    const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth, int level);
+
 #endif
