@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "TestSupport"]),
         .testTarget(name: "StatusPageTests", dependencies: ["StatusPage", "HealthCore"]),
         .testTarget(
-            name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "TestSupport"],
+            name: "OutcomeIngestTests", dependencies: ["OutcomeIngest", "HealthCore", "JSONStructure", "TestSupport"],
             resources: [.copy("testdata")]
         ),
         .testTarget(
@@ -161,7 +161,8 @@ let package = Package(
             name: "ExporterTests",
             dependencies: [
                 "Exporter", "ExporterServer", "Exposition", "HealthCore", "HistoryStore", "OutcomeIngest", "Probing",
-                "ProviderSimulator", "ExporterConfig",
+                "ProviderSimulator", "ExporterConfig", "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

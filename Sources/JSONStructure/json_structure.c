@@ -145,7 +145,9 @@ static inline __attribute__((always_inline)) json_skip_result skip_container(
         uint64_t quotes = masks.quote & ~escaped_bytes(masks.backslash, &escape_carry);
         uint64_t in_string = in_strings(quotes) ^ in_string_carry;
         in_string_carry = (uint64_t)((int64_t)in_string >> 63);
-        uint64_t problems = masks.control & in_string;
+        // A backslash outside a string would escape what follows it: the walk stops there, before that matters.
+        uint64_t stray_backslashes = masks.backslash & ~in_string;
+        uint64_t problems = (masks.control & in_string) | stray_backslashes;
         if (newline_ends_value) problems |= masks.newline & ~in_string;
         uint64_t brackets = (masks.open | masks.close) & ~in_string;
         if (problems) brackets &= (problems & (0 - problems)) - 1;
@@ -166,6 +168,7 @@ static inline __attribute__((always_inline)) json_skip_result skip_container(
         }
         if (problems) {
             int index = __builtin_ctzll(problems);
+            if ((stray_backslashes >> index) & 1) return stop(base + index, json_skip_stray_backslash);
             return stop(base + index,
                         ((in_string >> index) & 1) ? json_skip_control_character : json_skip_line_ends_value);
         }

@@ -127,6 +127,7 @@ struct JSONScanner {
             throw malformed("'\(Character(Unicode.Scalar(bytes[position])))' does not close the open bracket")
         case json_skip_too_deep: throw malformed("nesting deeper than \(Self.maxDepth) levels")
         case json_skip_line_ends_value: throw malformed("the line ends inside a value")
+        case json_skip_stray_backslash: throw malformed("'\\' outside a string")
         default: throw malformed("the input ends inside a value")
         }
     }

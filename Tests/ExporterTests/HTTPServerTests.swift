@@ -1,7 +1,9 @@
 import ExporterServer
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -109,7 +111,15 @@ final class RawClient {
         router.add(.GET, "/hello", .immediate { _ in HTTPResponse(contentType: "text/plain", body: "hello") })
         router.add(.POST, "/echo", .async { request in
             try? await Task.sleep(for: .milliseconds(10))
-            return HTTPResponse(contentType: "text/plain", body: "got \(request.body.readableBytes)")
+            return HTTPResponse(contentType: "text/plain", body: "got \(request.body.count)")
+        })
+        // What arrived, summed: immediate, and after a pause (the body outlives the request's turn on the loop).
+        router.add(.POST, "/digest", .immediate { request in
+            HTTPResponse(contentType: "text/plain", body: digest(request.body))
+        })
+        router.add(.POST, "/digest-later", .async { request in
+            try? await Task.sleep(for: .milliseconds(20))
+            return HTTPResponse(contentType: "text/plain", body: digest(request.body))
         })
         router.add(.GET, "/items/{name}", .immediate { request in
             HTTPResponse(contentType: "text/plain", body: "item=\(request.pathParameters["name"] ?? "?") q=\(request.query["q"] ?? "")")
@@ -147,6 +157,48 @@ final class RawClient {
             #expect(responses[0].contains("\"error\":\"not found\"}"))
             #expect(responses[1].hasPrefix("HTTP/1.1 405"))
             #expect(responses[1].lowercased().contains("allow: get"))
+        }
+    }
+
+    /// Large bodies are read into arrays reused from request to request: each route sees its own body, whether it
+    /// answers at once or after other requests reused the array (concurrent connections, keep-alive, chunked).
+    @Test func reusedBodyArraysNeverMixRequests() async throws {
+        try await withServer(maxBody: 1 << 20) { port in
+            // Blocking clients on threads of their own: the routes' tasks need the cooperative pool.
+            let failures = await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
+                let group = DispatchGroup()
+                let failures = NIOLockedValueBox<[String]>([])
+                for connection in 0..<6 {
+                    group.enter()
+                    Thread.detachNewThread {
+                        defer { group.leave() }
+                        var generator = SeededGenerator(seed: UInt64(100 + connection))
+                        guard let client = try? RawClient(port: port) else {
+                            failures.withLockedValue { $0.append("connection \(connection): cannot connect") }
+                            return
+                        }
+                        for round in 0..<4 {
+                            let count = Int.random(in: 100_000...400_000, using: &generator)
+                            let body = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                            let path = (connection + round) % 2 == 0 ? "/digest" : "/digest-later"
+                            if round == 3 {
+                                // Chunked: no declared length.
+                                var request = Array("POST \(path) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+                                request += Array("\(String(body.count, radix: 16))\r\n".utf8) + body + Array("\r\n0\r\n\r\n".utf8)
+                                client.send(bytes: request)
+                            } else {
+                                client.send(bytes: Array("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: \(count)\r\n\r\n".utf8) + body)
+                            }
+                            let response = client.readResponses(1).first ?? "(no answer)"
+                            if !response.hasSuffix("\r\n\r\n" + digest(body)) {
+                                failures.withLockedValue { $0.append("connection \(connection), round \(round): \(response)") }
+                            }
+                        }
+                    }
+                }
+                group.notify(queue: .global()) { done.resume(returning: failures.withLockedValue { $0 }) }
+            }
+            #expect(failures.isEmpty, "\(failures)")
         }
     }
 
@@ -382,4 +434,11 @@ final class RawClient {
         #expect(after.soft == after.hard)
         #expect(FileDescriptorLimit.current() == after)
     }
+}
+
+/// The length and an FNV-1a hash of a body.
+private func digest(_ bytes: [UInt8]) -> String {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    return "\(bytes.count):\(String(hash, radix: 16))"
 }

@@ -1,3 +1,4 @@
+import JSONStructure
 import TestSupport
 import Testing
 
@@ -72,6 +73,119 @@ import Testing
                 try scanner.skipValueByStructure()
                 #expect(scanner.position <= bytes.count)
             } catch {}
+        }
+    }
+}
+
+/// `json_skip_container` at every instruction-set level this machine has, against a byte-at-a-time walk of the same
+/// rules: same stop, same problem, for random values and random bytes of every length around the 64-byte blocks.
+@Suite struct StructureLevelsTests {
+    /// The byte-at-a-time walk: where it stops, and why.
+    func referenceSkip(_ bytes: [UInt8], newlineEndsValue: Bool) -> (Int, json_skip_problem) {
+        var kinds: UInt64 = 0
+        var depth = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard depth < 64 else { return (index, json_skip_too_deep) }
+                kinds = kinds << 1 | (byte == UInt8(ascii: "{") ? 1 : 0)
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard depth > 0, (kinds & 1 == 1) == (byte == UInt8(ascii: "}")) else {
+                    return (index, json_skip_mismatched_bracket)
+                }
+                kinds >>= 1
+                depth -= 1
+                if depth == 0 { return (index + 1, json_skip_ok) }
+            case UInt8(ascii: "\""):
+                index += 1
+                while true {
+                    guard index < bytes.count else { return (bytes.count, json_skip_unterminated_string) }
+                    let inner = bytes[index]
+                    if inner == UInt8(ascii: "\"") { break }
+                    if inner < 0x20 { return (index, json_skip_control_character) }
+                    if inner == UInt8(ascii: "\\") {
+                        // The escaped byte is not checked as an escape, but a raw control character is refused.
+                        index += 1
+                        guard index < bytes.count else { return (bytes.count, json_skip_unterminated_string) }
+                        if bytes[index] < 0x20 { return (index, json_skip_control_character) }
+                    }
+                    index += 1
+                }
+                if index >= bytes.count { return (bytes.count, json_skip_unterminated_string) }
+            case 0x0A where newlineEndsValue:
+                return (index, json_skip_line_ends_value)
+            case UInt8(ascii: "\\"):
+                return (index, json_skip_stray_backslash)
+            default:
+                break
+            }
+            index += 1
+        }
+        return (bytes.count, json_skip_unterminated_value)
+    }
+
+    func skip(_ bytes: [UInt8], level: Int32, newlineEndsValue: Bool) -> (Int, json_skip_problem) {
+        let result = bytes.withUnsafeBufferPointer {
+            json_skip_container_at_level($0.baseAddress!, 0, $0.count, newlineEndsValue ? 1 : 0, 64, level)
+        }
+        return (result.position, result.problem)
+    }
+
+    var levels: ClosedRange<Int32> { 0...json_structure_best_level() }
+
+    @Test func everyLevelAgreesWithTheByteWalkOnRandomBytes() {
+        var generator = SeededGenerator(seed: 21)
+        // Runs of backslashes and quotes across block edges are where a block-wise walk can go wrong.
+        let pieces: [[UInt8]] = [
+            Array(#"{"#.utf8), Array(#"}"#.utf8), Array("[".utf8), Array("]".utf8), Array(#"""#.utf8),
+            Array(#"\\"#.utf8), Array(#"\""#.utf8), Array(#"\\\"#.utf8), Array("abcdefgh".utf8),
+            Array(String(repeating: "x", count: 61).utf8), [0x0A], [0x09], [0x01], [0xC3, 0xA9], [0xFF], Array(" ".utf8),
+        ]
+        for round in 0..<20_000 {
+            var bytes: [UInt8] = round % 2 == 0 ? Array("{".utf8) : Array("[".utf8)
+            let count = Int.random(in: 0...60, using: &generator)
+            for _ in 0..<count { bytes += pieces.randomElement(using: &generator)! }
+            // Close what is open now and then, so that many inputs end well.
+            if round % 3 == 0 { bytes += round % 2 == 0 ? Array("}".utf8) : Array("]".utf8) }
+            let ndjson = round % 5 == 0
+            let expected = referenceSkip(bytes, newlineEndsValue: ndjson)
+            for level in levels {
+                let got = skip(bytes, level: level, newlineEndsValue: ndjson)
+                guard got == expected else {
+                    Issue.record("level \(level): \(got) instead of \(expected) for \(bytes)")
+                    return
+                }
+            }
+        }
+    }
+
+    @Test func everyLevelEndsLongValidValuesWhereTheStrictSkipEnds() throws {
+        var generator = SeededGenerator(seed: 22)
+        let skipTests = StructuralSkipTests()
+        for _ in 0..<2_000 {
+            var text = "["
+            for index in 0..<Int.random(in: 1...12, using: &generator) {
+                text += (index > 0 ? "," : "") + skipTests.randomValue(&generator)
+            }
+            text += "]"
+            let bytes = Array((text + " ,\"next\": 1").utf8)
+            var strict = JSONScanner(bytes: bytes, position: 0, end: bytes.count)
+            try strict.skipValue(depth: 1)
+            for level in levels {
+                #expect(skip(bytes, level: level, newlineEndsValue: false) == (strict.position, json_skip_ok))
+            }
+        }
+    }
+
+    @Test func nestingIsCappedAtSixtyFourAtEveryLevel() {
+        let deepest = Array((String(repeating: "[", count: 64) + String(repeating: "]", count: 64)).utf8)
+        let tooDeep = Array((String(repeating: "{\"a\":", count: 65) + "1" + String(repeating: "}", count: 65)).utf8)
+        for level in levels {
+            #expect(skip(deepest, level: level, newlineEndsValue: false) == (128, json_skip_ok))
+            #expect(skip(tooDeep, level: level, newlineEndsValue: false).1 == json_skip_too_deep)
         }
     }
 }

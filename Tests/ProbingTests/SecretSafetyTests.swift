@@ -1,6 +1,7 @@
 import HealthCore
 import Probing
 import ProviderSimulator
+import TestSupport
 import Testing
 
 private let canary = "sk-canary-7f3a9c1e5b2d4f60"
@@ -80,6 +81,29 @@ extension NetworkTests {
             let cleaned = redact(String(repeating: "x", count: 500) + "\nline", secret: nil, maxLength: 50)
             #expect(cleaned.count == 51)
             #expect(!cleaned.contains("\n"))
+        }
+
+        /// Texts that hold no secret and no piece of one come back as they are; every other one loses them. Random
+        /// texts of error labels, secret pieces, line breaks and non-ASCII, against several secrets at once.
+        @Test func redactLeavesCleanTextsAloneAndCleansTheRest() {
+            var generator = SeededGenerator(seed: 31)
+            let secrets = [canary, "Bearer tok-123456789", "tok-123456789", "short"]
+            let pieces = [
+                "RateLimitError", "500", "litellm.Timeout", " ", "APIConnectionError", "sk-can", "2d4f60", canary,
+                "tok-12", "456789", "short", "shor", "\n", "\t", "é", "x", "Bearer",
+            ]
+            for _ in 0..<3_000 {
+                let text = (0..<Int.random(in: 0...6, using: &generator)).map { _ in
+                    pieces.randomElement(using: &generator)!
+                }.joined()
+                let cleaned = redact(text, secrets: secrets, maxLength: 80)
+                for secret in secrets { #expect(!cleaned.contains(secret), "\(text)") }
+                for piece in ["sk-can", "2d4f60", "tok-12", "456789"] { #expect(!cleaned.contains(piece), "\(text)") }
+                let holdsNoPiece = !["sk-can", "2d4f60", "tok-12", "456789", "short"].contains { text.contains($0) }
+                if holdsNoPiece, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), text.count <= 80 {
+                    #expect(cleaned == text)
+                }
+            }
         }
 
         @Test func secretDescriptionIsHidden() {

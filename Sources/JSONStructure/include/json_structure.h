@@ -19,6 +19,8 @@ typedef enum {
     json_skip_too_deep,
     /// A line feed outside a string while line feeds end values (NDJSON).
     json_skip_line_ends_value,
+    /// A backslash outside a string.
+    json_skip_stray_backslash,
 } json_skip_problem;
 
 typedef struct {
@@ -28,8 +30,9 @@ typedef struct {
 } json_skip_result;
 
 /// Passes over the object or array whose opening bracket is at `bytes[start]`, by its structure alone: brackets
-/// balanced and matched (at most `max_depth` deep, at most 64), strings closed, no raw control character in them,
-/// and — when `newline_ends_value` — no line feed. Reads 64 bytes at a time; never reads at or past `end`.
+/// balanced and matched (at most `max_depth` deep, at most 64), strings closed, no raw control character in them
+/// (escaped or not), and — when `newline_ends_value` — no line feed. Reads 64 bytes at a time; never reads at or past
+/// `end`.
 json_skip_result json_skip_container(
     const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth);
 
