@@ -267,6 +267,99 @@ int json_structure_best_level(void) {
 #endif
 }
 
+/// Eight bytes at a time: where the first byte that ends a plain run lies, or 8.
+static inline size_t plain_bytes_in_word(const uint8_t *bytes) {
+    uint64_t word;
+    memcpy(&word, bytes, 8);
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
+    // Exact per byte (no borrow across bytes): the high bit of each byte of `special` says it ends the run.
+    uint64_t low7 = ~high;
+    uint64_t is_quote = ~(((quote & low7) + low7) | quote) & high;
+    uint64_t is_backslash = ~(((backslash & low7) + low7) | backslash) & high;
+    uint64_t is_control = ~(((word & low7) + (low7 - ones * 0x1F)) | word) & high;
+    uint64_t special = is_quote | is_backslash | is_control | (word & high);
+    return special ? (size_t)(__builtin_ctzll(special) >> 3) : 8;
+}
+
+static size_t plain_run_end_baseline(const uint8_t *bytes, size_t start, size_t end) {
+    size_t index = start;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), last_control = _mm_set1_epi8(0x1F);
+    while (index + 16 <= end) {
+        __m128i chunk = _mm_loadu_si128((const __m128i *)(bytes + index));
+        __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)),
+                                       _mm_cmpeq_epi8(_mm_max_epu8(chunk, last_control), last_control));
+        unsigned mask = (unsigned)_mm_movemask_epi8(special) | (unsigned)_mm_movemask_epi8(chunk);
+        if (mask) return index + (size_t)__builtin_ctz(mask);
+        index += 16;
+    }
+#endif
+    while (index + 8 <= end) {
+        size_t plain = plain_bytes_in_word(bytes + index);
+        if (plain < 8) return index + plain;
+        index += 8;
+    }
+    while (index < end) {
+        uint8_t byte = bytes[index];
+        if (byte == '"' || byte == '\\' || byte < 0x20 || byte >= 0x80) return index;
+        index++;
+    }
+    return end;
+}
+
+#if HAS_X86_LEVELS
+
+__attribute__((target("avx2"))) static size_t plain_run_end_avx2(const uint8_t *bytes, size_t start, size_t end) {
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    const __m256i last_control = _mm256_set1_epi8(0x1F);
+    size_t index = start;
+    while (index + 32 <= end) {
+        __m256i chunk = _mm256_loadu_si256((const __m256i *)(bytes + index));
+        __m256i special = _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(chunk, quote), _mm256_cmpeq_epi8(chunk, backslash)),
+            _mm256_cmpeq_epi8(_mm256_max_epu8(chunk, last_control), last_control));
+        uint32_t mask = (uint32_t)_mm256_movemask_epi8(special) | (uint32_t)_mm256_movemask_epi8(chunk);
+        if (mask) return index + (size_t)__builtin_ctz(mask);
+        index += 32;
+    }
+    return plain_run_end_baseline(bytes, index, end);
+}
+
+__attribute__((target("avx512f,avx512bw"))) static size_t plain_run_end_avx512(
+    const uint8_t *bytes, size_t start, size_t end) {
+    const __m512i quote = _mm512_set1_epi8('"'), backslash = _mm512_set1_epi8('\\');
+    const __m512i last_control = _mm512_set1_epi8(0x1F);
+    size_t index = start;
+    while (index < end) {
+        size_t left = end - index;
+        // The last block is read with a mask: bytes at or past `end` are neither loaded nor able to fault.
+        __mmask64 valid = left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1);
+        __m512i chunk = _mm512_maskz_loadu_epi8(valid, bytes + index);
+        __mmask64 special = _mm512_cmpeq_epi8_mask(chunk, quote) | _mm512_cmpeq_epi8_mask(chunk, backslash)
+                            | _mm512_cmple_epu8_mask(chunk, last_control) | _mm512_movepi8_mask(chunk);
+        special &= valid;
+        if (special) return index + (size_t)__builtin_ctzll(special);
+        index += 64;
+    }
+    return end;
+}
+
+#endif
+
+size_t json_plain_run_end_at_level(const uint8_t *bytes, size_t start, size_t end, int level) {
+#if HAS_X86_LEVELS
+    if (level >= 2) return plain_run_end_avx512(bytes, start, end);
+    if (level == 1) return plain_run_end_avx2(bytes, start, end);
+#endif
+    (void)level;
+    return plain_run_end_baseline(bytes, start, end);
+}
+
+size_t json_plain_run_end(const uint8_t *bytes, size_t start, size_t end) {
+    return json_plain_run_end_at_level(bytes, start, end, json_structure_best_level());
+}
+
 json_skip_result json_skip_container_at_level(
     const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth, int level) {
 #if HAS_X86_LEVELS

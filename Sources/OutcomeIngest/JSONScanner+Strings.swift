@@ -1,3 +1,5 @@
+import JSONStructure
+
 /// Where a scanned string's raw content lies (between the quotes), and whether it needs unescaping.
 struct StringToken {
     var start: Int
@@ -41,31 +43,11 @@ extension JSONScanner {
         throw malformed("unterminated string")
     }
 
-    /// Where a run of printable ASCII other than the quote and the backslash ends, eight bytes at a time: the bulk
-    /// of a body (prompts, answers, metadata a gateway sends along) is such runs. A word that holds any other byte
-    /// stops the run at its start; the byte loop of `scanString` takes it from there.
+    /// Where a run of printable ASCII other than the quote and the backslash ends: the bulk of a body (prompts,
+    /// answers, metadata a gateway sends along) is such runs, looked at up to 64 bytes at a time.
     @inline(__always)
     static func plainRunEnd(_ bytes: [UInt8], from start: Int, end: Int) -> Int {
-        bytes.withUnsafeBufferPointer { plainRunEnd($0, from: start, end: end) }
-    }
-
-    @inline(__always)
-    static func plainRunEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, end: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        var index = start
-        while index + 8 <= end {
-            let word = UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: UInt64.self)
-            let quote = word ^ (ones &* 0x22)
-            let backslash = word ^ (ones &* 0x5C)
-            // Per byte, high bit set: zero (the quote or the backslash after the XOR), below 0x20, or not ASCII. A
-            // borrow may also flag a byte next to such a one: the byte loop then looks at it, and goes on.
-            let special =
-                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word) | word
-            if special & high != 0 { break }
-            index += 8
-        }
-        return index
+        bytes.withUnsafeBufferPointer { json_plain_run_end($0.baseAddress!, start, end) }
     }
 
     private mutating func scanEscape() throws(ScanFailure) {

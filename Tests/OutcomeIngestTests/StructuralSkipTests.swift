@@ -180,6 +180,29 @@ import Testing
         }
     }
 
+    @Test func plainRunsEndAtTheFirstSpecialByteAtEveryLevel() {
+        var generator = SeededGenerator(seed: 23)
+        let special: [UInt8] = [0x22, 0x5C, 0x00, 0x1F, 0x0A, 0x80, 0xC3, 0xFF]
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 0...200, using: &generator)
+            var bytes = (0..<count).map { _ in UInt8.random(in: 0x20...0x7E, using: &generator) }
+                .map { $0 == 0x22 || $0 == 0x5C ? UInt8(ascii: "a") : $0 }
+            // None, one or a few special bytes, anywhere: before, at and after the 16-, 32- and 64-byte edges.
+            for _ in 0..<Int.random(in: 0...2, using: &generator) where count > 0 {
+                bytes[Int.random(in: 0..<count, using: &generator)] = special.randomElement(using: &generator)!
+            }
+            let start = count == 0 ? 0 : Int.random(in: 0...count, using: &generator)
+            let end = Int.random(in: start...count, using: &generator)
+            let expected = bytes[start..<end].firstIndex { special.contains($0) || $0 < 0x20 || $0 >= 0x80 } ?? end
+            for level in levels {
+                // A copy of exactly `end` bytes: a read past it would be a read past the allocation.
+                let exact = Array(bytes[..<end])
+                let got = exact.withUnsafeBufferPointer { json_plain_run_end_at_level($0.baseAddress, start, end, level) }
+                #expect(got == expected, "level \(level): \(bytes[start..<end])")
+            }
+        }
+    }
+
     @Test func nestingIsCappedAtSixtyFourAtEveryLevel() {
         let deepest = Array((String(repeating: "[", count: 64) + String(repeating: "]", count: 64)).utf8)
         let tooDeep = Array((String(repeating: "{\"a\":", count: 65) + "1" + String(repeating: "}", count: 65)).utf8)

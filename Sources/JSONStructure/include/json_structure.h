@@ -36,6 +36,11 @@ typedef struct {
 json_skip_result json_skip_container(
     const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth);
 
+/// Where the run of plain string bytes starting at `start` ends: the index of the first quote, backslash, control
+/// character (below 0x20) or non-ASCII byte at or after `start`, or `end`. Reads 64 bytes at a time (AVX-512BW,
+/// AVX2), 16 (SSE2, NEON) or 8; never reads at or past `end`.
+size_t json_plain_run_end(const uint8_t *bytes, size_t start, size_t end);
+
 /// The fastest way this processor has to run `json_skip_container`: 0 the baseline (SSE2 on x86-64, NEON on ARM, or
 /// portable C), 1 AVX2, 2 AVX-512BW. Every level gives the same results.
 int json_structure_best_level(void);
@@ -43,5 +48,8 @@ int json_structure_best_level(void);
 /// `json_skip_container` with the instructions of `level` (at most `json_structure_best_level()`), for tests.
 json_skip_result json_skip_container_at_level(
     const uint8_t *bytes, size_t start, size_t end, int newline_ends_value, int max_depth, int level);
+
+/// `json_plain_run_end` with the instructions of `level`, for tests.
+size_t json_plain_run_end_at_level(const uint8_t *bytes, size_t start, size_t end, int level);
 
 #endif
