@@ -134,6 +134,9 @@ static inline __attribute__((always_inline)) json_skip_result skip_container(
     uint8_t tail[64];
     for (size_t base = start; base < end; base += 64) {
         const uint8_t *block = bytes + base;
+        // A gateway's body is megabytes, out of the core's caches by the time it is decoded: asking for the bytes
+        // 16 blocks ahead measured ~5 % more payloads/s through HTTP (docs/performance.md).
+        __builtin_prefetch(block + 1024);
         if (end - base < 64) {
             // The last block, padded with spaces: nothing the structure depends on.
             memset(tail, ' ', sizeof tail);
