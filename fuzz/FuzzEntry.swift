@@ -1,5 +1,5 @@
-// libFuzzer entry point for one FuzzTarget, chosen at compile time with -D FUZZ_CONFIG, -D FUZZ_OUTCOMES or
-// -D FUZZ_RATELIMIT. Built by scripts/fuzz.sh; not part of the package build.
+// libFuzzer entry point for one FuzzTarget, chosen at compile time with -D FUZZ_CONFIG, -D FUZZ_OUTCOMES,
+// -D FUZZ_RATELIMIT or -D FUZZ_GATEWAYS. Built by scripts/fuzz.sh; not part of the package build.
 import FuzzHarness
 
 #if FUZZ_CONFIG
@@ -8,8 +8,10 @@ let target = FuzzTarget.config
 let target = FuzzTarget.outcomes
 #elseif FUZZ_RATELIMIT
 let target = FuzzTarget.ratelimit
+#elseif FUZZ_GATEWAYS
+let target = FuzzTarget.gateways
 #else
-#error("compile with -D FUZZ_CONFIG, -D FUZZ_OUTCOMES or -D FUZZ_RATELIMIT")
+#error("compile with -D FUZZ_CONFIG, -D FUZZ_OUTCOMES, -D FUZZ_RATELIMIT or -D FUZZ_GATEWAYS")
 #endif
 
 @_cdecl("LLVMFuzzerTestOneInput")

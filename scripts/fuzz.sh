@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# libFuzzer runs of the three parsers that read outside input:
+# libFuzzer runs of the four parsers that read outside input:
 #
 #   config     the YAML configuration parser (parseConfiguration, and GET /config's rendering of what it accepts)
 #   outcomes   the POST /api/v1/outcomes decoder and its batch checks (decodeOutcomes, checkBatch)
 #   ratelimit  the rate-limit header parser, Gemini's retryDelay body included (parseRateLimit)
+#   gateways   LiteLLM's logging payloads and OTLP trace exports, JSON and protobuf (decodeLiteLLMPayloads,
+#              decodeOTLPTraces), through the SIMD structure walk of JSONStructure
 #
 # Each fuzzer is fuzz/FuzzEntry.swift (an LLVMFuzzerTestOneInput) around one FuzzTarget of Sources/FuzzHarness,
 # the same functions the corpus regression test (Tests/FuzzCorpusTests) replays in `swift test`. An input fails
 # when it crashes, hangs, runs out of memory, or breaks an invariant the harness checks.
 #
-# Usage: scripts/fuzz.sh [MODE] [--time SECONDS] [TARGET...]     (default: all three targets)
+# Usage: scripts/fuzz.sh [MODE] [--time SECONDS] [TARGET...]     (default: all four targets)
 #
 #   run       (default) build, fuzz each target for --time seconds (default 300), one target after the other,
 #             starting from fuzz/corpus/TARGET, then merge the new inputs that reach new code into the corpus
@@ -40,13 +42,13 @@ while (($#)); do
     run | replay | minimize | build) mode="$1" ;;
     --time) seconds="$2"; shift ;;
     --time=*) seconds="${1#--time=}" ;;
-    config | outcomes | ratelimit) targets+=("$1") ;;
+    config | outcomes | ratelimit | gateways) targets+=("$1") ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "fuzz.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-((${#targets[@]})) || targets=(config outcomes ratelimit)
+((${#targets[@]})) || targets=(config outcomes ratelimit gateways)
 
 scratch=.build-fuzz
 # The Swift runtime's own crash backtracer would symbolicate for minutes under AddressSanitizer: libFuzzer reports.
@@ -57,6 +59,7 @@ max_len() {
     config) echo 8192 ;;
     outcomes) echo 16384 ;;
     ratelimit) echo 4096 ;;
+    gateways) echo 65536 ;;
   esac
 }
 

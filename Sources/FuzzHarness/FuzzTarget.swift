@@ -7,6 +7,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case outcomes
     /// A provider response's headers and body: `parseRateLimit(headers:body:statusCode:now:)`.
     case ratelimit
+    /// A gateway's body: `decodeLiteLLMPayloads`, or `decodeOTLPTraces` in JSON or protobuf.
+    case gateways
 
     /// Feeds one input and returns every broken invariant; empty when all hold.
     public func check(_ input: [UInt8]) -> [String] {
@@ -14,6 +16,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .config: checkConfigInput(input)
         case .outcomes: checkOutcomeInput(input)
         case .ratelimit: checkRateLimitInput(input)
+        case .gateways: checkGatewayInput(input)
         }
     }
 }

@@ -225,7 +225,13 @@ struct SpanCollector {
             guard address.count <= maxNameBytes else {
                 return .failure(SpanRejection("its server.address is longer than \(maxNameBytes) bytes"))
             }
-            endpoint = endpoints.string(address, port: integer(span.serverPort))
+            if address.contains(where: { $0 == 0x40 || $0 == 0x3F || $0 == 0x23 }) {
+                // Not a host name: user info, a query or a fragment is not kept (the rule of LiteLLM's `api_base`).
+                let host = strippedEndpoint(String(decoding: address, as: UTF8.self))
+                endpoint = host.isEmpty ? nil : integer(span.serverPort).map { "\(host):\($0)" } ?? host
+            } else {
+                endpoint = endpoints.string(address, port: integer(span.serverPort))
+            }
         }
 
         let errorType = nonEmptyText(span.errorType)

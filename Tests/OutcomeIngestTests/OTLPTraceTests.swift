@@ -290,6 +290,26 @@ import Testing
         #expect(try decode(Array(#"{"resourceSpans":[]}"#.utf8), .json).calls.isEmpty)
     }
 
+    /// `server.address` is a host name; whatever else an instrumentation put there — user info, a query, a
+    /// fragment — is not kept (it would reach a rejection's message, or name a traffic-only provider).
+    @Test func serverAddressKeepsOnlyTheHost() throws {
+        for (address, endpoint) in [
+            ("user:CANARY-SECRET@llm.example.com", "llm.example.com:443"), ("llm.example.com?key=CANARY", "llm.example.com:443"),
+            ("api.openai.#om", "api.openai.:443"), ("@", nil), ("llm.example.com", "llm.example.com:443"),
+        ] {
+            let body = """
+                {"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[
+                  {"key":"gen_ai.provider.name","value":{"stringValue":"openai"}},
+                  {"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},
+                  {"key":"server.address","value":{"stringValue":"\(address)"}},
+                  {"key":"server.port","value":{"intValue":443}}],
+                 "startTimeUnixNano":1764633600000000000,"endTimeUnixNano":1764633601000000000}]}]}]}
+                """
+            let call = try #require(try decode(Array(body.utf8), .json).calls.first)
+            #expect(call.route.endpoint == endpoint, "\(address)")
+        }
+    }
+
     @Test(arguments: [
         (
             #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"x"}"#,
