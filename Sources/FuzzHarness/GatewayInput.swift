@@ -38,8 +38,12 @@ public func checkGatewayInput(_ input: [UInt8]) -> [String] {
             guard let name else { continue }
             if name.isEmpty || name.utf8.count > 2048 { fail("\(field) of \(name.utf8.count) bytes") }
         }
-        if let endpoint = call.route.endpoint, endpoint.contains("@") || endpoint.contains("?") || endpoint.contains("#") {
-            fail("endpoint keeps user info, a query or a fragment: \(String(reflecting: endpoint.prefix(200)))")
+        if let endpoint = call.route.endpoint {
+            let afterScheme = endpoint.range(of: "://").map { endpoint[$0.upperBound...] } ?? endpoint[...]
+            let authority = afterScheme.prefix { $0 != "/" }
+            if authority.contains("@") || endpoint.contains("?") || endpoint.contains("#") {
+                fail("endpoint keeps user info, a query or a fragment: \(String(reflecting: endpoint.prefix(200)))")
+            }
         }
         if !(call.latencySeconds.isFinite && call.latencySeconds >= 0) { fail("latency \(call.latencySeconds)") }
         if let first = call.timeToFirstTokenSeconds, !(first.isFinite && first >= 0) { fail("time to first token \(first)") }
