@@ -275,7 +275,8 @@ extension JSONScanner {
         guard token.byteCount > 0 else { return nil }
         if token.hasEscapes || bytes[token.start..<token.end].contains(where: { $0 == 0x40 || $0 == 0x3F || $0 == 0x23 })
         {
-            return strippedEndpoint(string(token))
+            let stripped = strippedEndpoint(string(token))
+            return stripped.isEmpty ? nil : stripped
         }
         return cache.name(token, in: self)
     }
