@@ -273,7 +273,7 @@ extension JSONScanner {
     /// `api_base` without what must not become a label or a log line: user info, query and fragment.
     private func endpointName(_ token: StringToken, cache: inout RecentNames) -> String? {
         guard token.byteCount > 0 else { return nil }
-        if token.hasEscapes || bytes[token.start..<token.end].contains(where: { $0 == 0x40 || $0 == 0x3F || $0 == 0x23 })
+        if token.hasEscapes || mayHoldUserInfoQueryOrFragment(bytes[token.start..<token.end])
         {
             let stripped = strippedEndpoint(string(token))
             return stripped.isEmpty ? nil : stripped
@@ -342,6 +342,11 @@ func liteLLMFailureReason(errorClass: ArraySlice<UInt8>?, statusCode: Int?) -> F
 /// for a bad key or request, `ProxyModelNotFoundError`, `ProxyRateLimitError`) and its budget (`BudgetExceededError`).
 private func isLiteLLMRefusal(_ errorClass: ArraySlice<UInt8>) -> Bool {
     errorClass.starts(with: "Proxy".utf8) || errorClass.elementsEqual("BudgetExceededError".utf8)
+}
+
+/// Whether an endpoint's bytes hold `@`, `?` or `#`: only then can `strippedEndpoint` change them.
+func mayHoldUserInfoQueryOrFragment(_ bytes: some Sequence<UInt8>) -> Bool {
+    bytes.contains { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
 }
 
 /// A URL without user info, query and fragment.

@@ -225,7 +225,7 @@ struct SpanCollector {
             guard address.count <= maxNameBytes else {
                 return .failure(SpanRejection("its server.address is longer than \(maxNameBytes) bytes"))
             }
-            if address.contains(where: { $0 == 0x40 || $0 == 0x3F || $0 == 0x23 }) {
+            if mayHoldUserInfoQueryOrFragment(address) {
                 // Not a host name: user info, a query or a fragment is not kept (the rule of LiteLLM's `api_base`).
                 let host = strippedEndpoint(String(decoding: address, as: UTF8.self))
                 endpoint = host.isEmpty ? nil : integer(span.serverPort).map { "\(host):\($0)" } ?? host
