@@ -17,7 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         // Only its HummingbirdBcrypt product (a C bcrypt and a Swift wrapper) is built, for web-config basic auth.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
@@ -45,8 +44,6 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
-                // HMAC-SHA256 and SHA-256 for AWS SigV4 request signing (bedrock).
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Simulated LLM providers on loopback: the demo, and the tests' fake providers.

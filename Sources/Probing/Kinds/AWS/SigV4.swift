@@ -1,4 +1,6 @@
-import Crypto
+// BoringSSL's SHA-256 and HMAC: the library NIOSSL already builds for TLS (swift-crypto wraps the same functions
+// on Linux, at the cost of a second BoringSSL build).
+import CNIOBoringSSL
 import HealthCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -31,9 +33,9 @@ struct SigV4Signer: Sendable {
 
         let canonical = canonicalRequest(request, url: url)
         let stringToSign = [
-            "AWS4-HMAC-SHA256", timestamp, scope, Self.hex(SHA256.hash(data: Array(canonical.request.utf8))),
+            "AWS4-HMAC-SHA256", timestamp, scope, Self.hex(Self.sha256(Array(canonical.request.utf8))),
         ].joined(separator: "\n")
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(timestamp)))
+        let signature = Self.hex(Self.hmacSHA256(Array(stringToSign.utf8), key: signingKey(timestamp)))
         request.headers.append(
             ("Authorization",
              "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), "
@@ -60,7 +62,7 @@ struct SigV4Signer: Sendable {
             query,
             names.map { "\($0):\(headers[$0]!.joined(separator: ","))\n" }.joined(),
             signedHeaders,
-            Self.hex(SHA256.hash(data: request.body ?? [])),
+            Self.hex(Self.sha256(request.body ?? [])),
         ].joined(separator: "\n")
         return (canonical, signedHeaders)
     }
@@ -77,12 +79,26 @@ struct SigV4Signer: Sendable {
     }
 
     /// The key of one day, region and service, derived from the secret access key.
-    private func signingKey(_ timestamp: String) -> SymmetricKey {
-        var key = SymmetricKey(data: Array(("AWS4" + credentials.secretAccessKey).utf8))
+    private func signingKey(_ timestamp: String) -> [UInt8] {
+        var key = Array(("AWS4" + credentials.secretAccessKey).utf8)
         for part in [String(timestamp.prefix(8)), region, service, "aws4_request"] {
-            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+            key = Self.hmacSHA256(Array(part.utf8), key: key)
         }
         return key
+    }
+
+    static func sha256(_ message: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        message.withUnsafeBufferPointer { _ = SHA256($0.baseAddress, $0.count, &digest) }
+        return digest
+    }
+
+    static func hmacSHA256(_ message: [UInt8], key: [UInt8]) -> [UInt8] {
+        var code = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        var length: UInt32 = 0
+        let done = HMAC(EVP_sha256(), key, key.count, message, message.count, &code, &length)
+        precondition(done != nil && length == code.count, "HMAC-SHA256 failed")
+        return code
     }
 
     /// `20240501T120000Z`, in UTC.
