@@ -26,8 +26,9 @@ fi
 if [ "${1:-}" = "--test" ]; then
   # botocore: the bedrock tests' fake checks every SigV4 signature with it.
   # opentelemetry-*: the OTLP tests export spans with the real OpenTelemetry Python SDK (it brings protobuf).
-  python3 -c 'import prometheus_client, pytest, botocore, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' \
-    2>/dev/null || python3 -m pip install -q prometheus_client pytest botocore opentelemetry-sdk \
+  # pytest-xdist: scripts/test.sh runs the end-to-end tests that wait on timelines two at a time.
+  python3 -c 'import prometheus_client, pytest, xdist, botocore, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http' \
+    2>/dev/null || python3 -m pip install -q prometheus_client pytest pytest-xdist botocore opentelemetry-sdk \
     opentelemetry-exporter-otlp-proto-http
 fi
 

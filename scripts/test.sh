@@ -62,10 +62,18 @@ stage "wait for the base chroot (debootstrap in the background)" wait_for_base_c
 stage "deployment: Debian package and runtime image in debootstrap chroots" \
   python3 -m pytest -q -p no:cacheprovider --durations=5 integration/deploy
 
-# The end-to-end tests run the release binary, the one that ships (they wait on timelines: 555 s with it, 550 s
-# with the debug binary, on a shared 2-core machine).
+# The end-to-end tests run the release binary, the one that ships. Most of them wait on timelines, not on the CPU
+# (the whole set keeps a fifth of the two cores busy), so they run two at a time, a file per worker. The ones that
+# load the machine on purpose and judge latency while they do (the soak's wrk, a thousand hanging providers,
+# slowloris connections) run first, alone.
 export EXPORTER_BIN="$RELEASE_BIN"
 stage "wait for the LiteLLM proxy's install (pip in the background)" wait_for_litellm
-stage "end-to-end tests: the exporter binary, real Prometheus and Alertmanager" \
-  python3 -m pytest -q -p no:cacheprovider --durations=15 integration/e2e integration/pack/test_e2e_alerting.py \
-  integration/pack/test_e2e_ha.py integration/pack/test_dashboard_queries.py integration/pack/test_llm_latency.py
+e2e_tests=(integration/e2e integration/pack/test_e2e_alerting.py integration/pack/test_e2e_ha.py
+  integration/pack/test_dashboard_queries.py integration/pack/test_llm_latency.py)
+e2e_alone=(integration/e2e/test_soak_short.py integration/e2e/test_hanging_providers.py
+  integration/e2e/test_http_abuse.py)
+stage "end-to-end tests that load the machine, alone" \
+  python3 -m pytest -q -p no:cacheprovider --durations=5 "${e2e_alone[@]}"
+stage "end-to-end tests, two at a time: the exporter binary, real Prometheus and Alertmanager" \
+  python3 -m pytest -q -p no:cacheprovider --durations=15 -n 2 --dist loadfile "${e2e_tests[@]}" \
+  --ignore "${e2e_alone[0]}" --ignore "${e2e_alone[1]}" --ignore "${e2e_alone[2]}"

@@ -57,7 +57,11 @@ gets the polling period + 150 ms on top:
 - error share over the quiet stretches (after settling; the start-up stretch from a full window on) and over the
   whole run: the exported
   `provider_result_failures_total / provider_results_total` against the share the fake served (one result per
-  completion, three failed results per failed model list), ±3 points;
+  completion, three failed results per failed model list), ±3 points. Over the quiet stretches, where a single
+  failed model list is 3 points of the results, a stretch's edges are uncertain: an answer served within a
+  completion's service time + an aggregation cycle + a poll + 0.25 s of an edge may be counted on either side of
+  it. The exported counts may then instead lie between what the fake served for certain inside the stretches and
+  what it served up to that margin around them;
 - p50 over the quiet stretches: the API's exact `p50_latency_seconds` at every poll against the fake's own p50
   service time of the completions it answered in that stretch and the window before it, ±5 ms (the start-up
   stretch from a full window on, as truth.py does: until then the p50 is that of the first probe, whose latency
@@ -625,6 +629,9 @@ def run(binary, mode_name, seed, keep=False):
         elif ph.kind == "quiet":
             quiet_spans.append((ph, ph.start + settle, ph.end))
     exp_results = exp_failed = srv_results = srv_failed = 0
+    # Served answers this close to a stretch's edge may be counted on either side of it (see the docstring).
+    edge = CHAT_DELAY + m["aggregation"] + m["poll"] + 0.25
+    inside_results = inside_failed = around_results = around_failed = 0
     p50_errors = []
     p50_lines = []
     for ph, a, b in quiet_spans:
@@ -638,6 +645,10 @@ def run(binary, mode_name, seed, keep=False):
         r, f = served_results(served, t0, first.t - lag, last.t - lag)
         srv_results += r
         srv_failed += sum(f.values())
+        r, f = served_results(served, t0, first.t, last.t - edge)
+        inside_results, inside_failed = inside_results + r, inside_failed + sum(f.values())
+        r, f = served_results(served, t0, first.t - edge, last.t)
+        around_results, around_failed = around_results + r, around_failed + sum(f.values())
         chats = sorted(s.seconds for s in served if s.model and s.status == 200 and a - m["window"] <= s.arrived - t0 < b)
         fake_p50 = chats[(len(chats) - 1) // 2] if chats else None
         api = [p.p50 for p in span if p.p50 is not None]
@@ -650,10 +661,12 @@ def run(binary, mode_name, seed, keep=False):
     srv_share = srv_failed / srv_results if srv_results else None
     if exp_share is not None and srv_share is not None:
         err = abs(exp_share - srv_share)
-        table.add("quiet stretches: error share", "exported = served ± 3 points",
+        bracketed = (inside_failed <= exp_failed <= around_failed and inside_results <= exp_results <= around_results)
+        table.add("quiet stretches: error share", "exported = served ± 3 points, or within the edges' margin",
                   f"exported {int(exp_failed)}/{int(exp_results)} = {exp_share:.2%}, "
-                  f"served {srv_failed}/{srv_results} = {srv_share:.2%}", "-", f"error {err * 100:.2f} points", "-",
-                  err <= ERROR_SHARE_TOLERANCE)
+                  f"served {srv_failed}/{srv_results} = {srv_share:.2%} (failed {inside_failed}–{around_failed} "
+                  f"of {inside_results}–{around_results} with the edges' margin)", "-",
+                  f"error {err * 100:.2f} points", "-", err <= ERROR_SHARE_TOLERANCE or bracketed)
     else:
         table.add("quiet stretches: error share", "exported = served ± 3 points", "no samples", "-", "-", "-", False)
     if p50_errors:

@@ -83,6 +83,31 @@ def release_bin():
     return path if path and os.access(path, os.X_OK) else exporter_bin()
 
 
+def start_chaos_driver(script, *args):
+    """Starts a driver of integration/chaos (soak.py, truth.py, ...) on the release binary. Its output goes to files,
+    not pipes: a driver must never wait for the test to read it while the test waits for another."""
+    stdout, stderr = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    process = subprocess.Popen([sys.executable, os.path.join(ROOT, "integration", "chaos", script), "--binary",
+                                release_bin(), *args], stdout=stdout, stderr=stderr, text=True)
+    process.output = (stdout, stderr)
+    return process
+
+
+def finish_chaos_driver(process, script, timeout):
+    """Waits for a driver, prints its summary and fails the test with it when the driver failed; returns stdout."""
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    stdout, stderr = (f.seek(0) or f.read() for f in process.output)
+    if process.returncode is None or process.returncode < 0:
+        pytest.fail(f"{script} did not finish in {timeout} s:\n{stdout[-6000:]}\n{stderr[-3000:]}")
+    print(stdout)
+    assert process.returncode == 0, f"{script} failed:\n{stdout[-6000:]}\n{stderr[-3000:]}"
+    return stdout
+
+
 @contextmanager
 def run_exporter(*args, env=None, ready=True, binary=None, preexec_fn=None):
     port = free_port()
