@@ -23,8 +23,8 @@
 #   build     only build the fuzzers: .build-fuzz/fuzz-TARGET
 #
 # Build recipe: SwiftPM compiles the harness and the modules it fuzzes into .build-fuzz with
-# `--sanitize=fuzzer --sanitize=address` (coverage instrumentation and AddressSanitizer for the code built from
-# source; the system's libyaml is a shared library, outside both), then swiftc links fuzz/FuzzEntry.swift
+# `--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address` (coverage instrumentation and
+# AddressSanitizer for the code built from source; the system's libyaml is a shared library, outside both), then swiftc links fuzz/FuzzEntry.swift
 # against those objects with -sanitize=fuzzer,address, once per target (-D FUZZ_CONFIG, ...). The normal
 # `swift build` never sees the entry point. Needs the Swift toolchain on PATH (the Linux toolchain ships
 # libFuzzer); FUZZ_SANITIZERS=fuzzer builds without AddressSanitizer.
@@ -67,6 +67,10 @@ build() {
   local spm_flags=(-c release --scratch-path "$scratch" --target FuzzHarness)
   local sanitizer
   for sanitizer in ${sanitizers//,/ }; do spm_flags+=(--sanitize="$sanitizer"); done
+  # SwiftPM hands swiftc one -sanitize= per sanitizer, and for swiftc the last one wins: the Swift modules would get
+  # AddressSanitizer without libFuzzer's coverage counters, and the fuzzers would see only the C code. The combined
+  # list, given last, keeps both (clang adds its -fsanitize= flags up, so the C targets had both already).
+  spm_flags+=(-Xswiftc -sanitize="$sanitizers")
   echo "== swift build ${spm_flags[*]}" >&2
   swift build "${spm_flags[@]}" >&2
   local bin

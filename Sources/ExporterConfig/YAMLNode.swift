@@ -74,6 +74,10 @@ func composeYAML(_ yaml: String) throws(YAMLSyntaxError) -> Node? {
 }
 
 private struct YAMLComposer {
+    /// Collections nested deeper than this are refused: a configuration needs a handful of levels, and each level is
+    /// a stack frame here and in whatever reads the tree (a file of `[[[[…` would otherwise overflow the stack).
+    static let maximumDepth = 64
+
     var anchors: [String: Node] = [:]
 
     mutating func compose(_ yaml: String) throws(YAMLSyntaxError) -> Node? {
@@ -106,7 +110,7 @@ private struct YAMLComposer {
         }
         event.delete()  // document start
         let rootEvent = try next(&parser)
-        let root = try node(from: rootEvent, &parser)
+        let root = try node(from: rootEvent, &parser, depth: 0)
         var end = try next(&parser)  // document end
         end.delete()
         let after = try next(&parser)
@@ -125,12 +129,19 @@ private struct YAMLComposer {
         return event
     }
 
-    /// The node an event starts; the event is consumed.
-    private mutating func node(from start: yaml_event_t, _ parser: inout yaml_parser_t) throws(YAMLSyntaxError)
-        -> Node
+    /// The node an event starts, `depth` collections down; the event is consumed.
+    private mutating func node(from start: yaml_event_t, _ parser: inout yaml_parser_t, depth: Int)
+        throws(YAMLSyntaxError) -> Node
     {
         var start = start
         defer { start.delete() }
+        if start.type == YAML_SEQUENCE_START_EVENT || start.type == YAML_MAPPING_START_EVENT,
+            depth >= Self.maximumDepth
+        {
+            throw .syntax(
+                problem: "found a collection nested more than \(Self.maximumDepth) levels deep", mark: start.startMark,
+                context: nil)
+        }
         switch start.type {
         case YAML_ALIAS_EVENT:
             guard let name = cString(start.data.alias.anchor), let node = anchors[name] else {
@@ -152,7 +163,7 @@ private struct YAMLComposer {
                     event.delete()
                     break
                 }
-                items.append(try node(from: event, &parser))
+                items.append(try node(from: event, &parser, depth: depth + 1))
             }
             let node = Node.sequence(Node.Sequence(items: items, mark: start.startMark))
             register(cString(start.data.sequence_start.anchor), node)
@@ -165,8 +176,8 @@ private struct YAMLComposer {
                     event.delete()
                     break
                 }
-                let key = try node(from: event, &parser)
-                let value = try node(from: try next(&parser), &parser)
+                let key = try node(from: event, &parser, depth: depth + 1)
+                let value = try node(from: try next(&parser), &parser, depth: depth + 1)
                 pairs.append((key, value))
             }
             try Self.checkDuplicateKeys(pairs.map(\.key))

@@ -284,6 +284,20 @@ func badFileReportsEveryExpectedError(_ bad: BadFile) throws {
     #expect(found.last?.message == #"must be at most 100y, got "101y""#)
 }
 
+/// Found by the config fuzz target once its Swift code was instrumented: 2,560 `[` overflowed the composer's stack.
+@Test func collectionsNestedTooDeeplyAreALocatedError() {
+    for (open, close) in [("[", "]"), ("{a: ", "}")] {
+        let deep = "providers: []\nx-deep: " + String(repeating: open, count: 5_000) + "\n"
+        let found = errors(ofYAML: deep)
+        #expect(found.count == 1, "\(open)")
+        #expect(found.first?.message.contains("found a collection nested more than 64 levels deep") == true, "\(found)")
+        #expect(found.first?.line == 2, "\(found)")
+        // 64 levels are fine: the value of x-deep is the first level.
+        let allowed = "x-deep: " + String(repeating: open, count: 63) + "1" + String(repeating: close, count: 63) + "\n"
+        #expect(throws: Never.self) { try parseConfiguration(yaml: allowed, filename: "deep.yml") }
+    }
+}
+
 /// Found by the config fuzz target (a timeout on a hand-written input): nested aliases ("billion laughs") used as a
 /// mapping key made composing hash 9^8 nodes.
 @Test func aliasBombsAreRefusedQuickly() {
