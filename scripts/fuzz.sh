@@ -24,10 +24,10 @@
 #
 # Build recipe: SwiftPM compiles the harness and the modules it fuzzes into .build-fuzz with
 # `--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address` (coverage instrumentation and
-# AddressSanitizer for the code built from source; the system's libyaml is a shared library, outside both), then swiftc links fuzz/FuzzEntry.swift
-# against those objects with -sanitize=fuzzer,address, once per target (-D FUZZ_CONFIG, ...). The normal
-# `swift build` never sees the entry point. Needs the Swift toolchain on PATH (the Linux toolchain ships
-# libFuzzer); FUZZ_SANITIZERS=fuzzer builds without AddressSanitizer.
+# AddressSanitizer for the code built from source; the system's libyaml is a shared library, outside both), then
+# swiftc links fuzz/FuzzEntry.swift against those objects with -sanitize=fuzzer,address, once per target
+# (-D FUZZ_CONFIG, ...). The normal `swift build` never sees the entry point. Needs the Swift toolchain on PATH (the
+# Linux toolchain ships libFuzzer); FUZZ_SANITIZERS=fuzzer builds without AddressSanitizer.
 #
 # Limits per input: -timeout=10 (seconds; a slower input is a hang), -rss_limit_mb=2048, -malloc_limit_mb=1024,
 # and -max_len per target below. Extra libFuzzer flags can be given in FUZZ_FLAGS.

@@ -273,8 +273,7 @@ extension JSONScanner {
     /// `api_base` without what must not become a label or a log line: user info, query and fragment.
     private func endpointName(_ token: StringToken, cache: inout RecentNames) -> String? {
         guard token.byteCount > 0 else { return nil }
-        if token.hasEscapes || mayHoldUserInfoQueryOrFragment(bytes[token.start..<token.end])
-        {
+        if token.hasEscapes || mayHoldUserInfoQueryOrFragment(bytes[token.start..<token.end]) {
             let stripped = strippedEndpoint(string(token))
             return stripped.isEmpty ? nil : stripped
         }
