@@ -2,8 +2,8 @@
     import Glibc
 #endif
 
-/// Hands the allocator's free pages back to the kernel.
-enum ProcessMemory {
+/// How the process asks glibc's allocator to give memory back to the kernel.
+public enum ProcessMemory {
     #if canImport(Glibc)
         /// glibc's `malloc_trim`, looked up at run time: it is not in the Glibc module map.
         private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
@@ -19,6 +19,20 @@ enum ProcessMemory {
     static func releaseFreePages() {
         #if canImport(Glibc)
             _ = mallocTrim?(0)
+        #endif
+    }
+
+    /// Each cycle renders /metrics bodies of several MB and frees the previous ones. glibc raises its mmap
+    /// threshold after such frees, so later bodies land in the heap and their pages stay resident; a fixed
+    /// threshold keeps large buffers mmapped and returns them on free (docs/performance.md, "Memory"). Call it
+    /// once, at start.
+    public static func keepLargeBuffersMapped() {
+        #if canImport(Glibc)
+            // mallopt is not in the Glibc module map either; M_MMAP_THRESHOLD is -3 in malloc.h.
+            if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+                let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+                _ = mallopt(-3, 128 * 1024)
+            }
         #endif
     }
 }
