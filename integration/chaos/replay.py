@@ -52,7 +52,8 @@ gets the polling period + 150 ms on top:
 - one-model outage: `degraded` within (its `outage_after_failures`) × interval + 120 ms + (hold + 1) cycles (by the
   error rate once it is significantly above 5 %, or by the model's outage, whichever comes first); gpt-4.1-mini's
   `model_availability` 0 within (its `outage_after_failures` at the phase start) × interval + 120 ms + 1 cycle,
-  and from then on: `degraded`, exactly that model at 0, the others and `provider_availability` at 1; never `down`;
+  and from then on (or from `degraded` on, when the status's hold turns it after the model): `degraded`, exactly that
+  model at 0, the others and `provider_availability` at 1; never `down`;
 - revoked key: `unauthorized` within an interval + 1 cycle, then to the end; never `down`;
 - error share over the quiet stretches (after settling; the start-up stretch from a full window on) and over the
   whole run: the exported
@@ -605,9 +606,11 @@ def run(binary, mode_name, seed, keep=False):
             to_unavailable = None if unavailable is None else unavailable - ph.start
             bound_unavailable = (needed or 0) * m["interval"] + CHAT_DELAY + m["aggregation"]
             exact_from = holds_from(inside, exact, ph.start)
+            # The model's availability is exported the cycle its outage is seen; the status turns after its hold.
+            # When the error rate has not turned it first, `degraded` follows the model (within the bound above).
             ok = (to is not None and to <= bound + slack and never_down and to_unavailable is not None
                   and to_unavailable <= bound_unavailable + slack and exact_from is not None
-                  and exact_from <= unavailable + slack)
+                  and exact_from <= max(unavailable, at) + slack)
             table.add(ph.name, f"degraded, only {BROKEN_MODEL} unavailable, provider available", observed,
                       f"degraded {fmt_s(to)}; model 0 {fmt_s(to_unavailable)}",
                       f"{bound:.2f} s; {bound_unavailable:.2f} s (needed {needed})", changes, ok)
